@@ -1,0 +1,1 @@
+"""Tooling of the CSBS create-restore contract kit (spec lint, client generation, contract checks)."""
