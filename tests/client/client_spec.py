@@ -33,15 +33,15 @@ def resolve(node: dict[str, Any]) -> dict[str, Any]:
     return resolve(target)
 
 
-def error_examples() -> dict[int, list[dict[str, Any]]]:
-    """Every documented error status of create-restore with the example bodies the spec gives it."""
+def error_examples() -> dict[int, dict[str, dict[str, Any]]]:
+    """Every documented error status of create-restore with its example bodies, by example name."""
     responses = contract()["paths"][CREATE_RESTORE_PATH]["post"]["responses"]
-    errors: dict[int, list[dict[str, Any]]] = {}
+    errors: dict[int, dict[str, dict[str, Any]]] = {}
     for status, response in responses.items():
         if int(status) < 400:
             continue
         media = resolve(response)["content"]["application/json"]
-        errors[int(status)] = [resolve(example)["value"] for example in media["examples"].values()]
+        errors[int(status)] = {name: resolve(example)["value"] for name, example in media["examples"].items()}
     return errors
 
 

@@ -127,7 +127,7 @@ def test_the_document_response_parses_into_the_typed_model() -> None:
 ERROR_CASES = [
     pytest.param(status, example, id=f"{status}-{example['error_code']}")
     for status, examples in sorted(error_examples().items())
-    for example in examples
+    for example in examples.values()
 ]
 
 
