@@ -1,0 +1,1 @@
+"""Contract tests: schemathesis against the stub and against deliberately broken providers."""

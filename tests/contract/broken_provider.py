@@ -1,0 +1,109 @@
+"""A tiny provider of `POST /v1/{project_id}/restores`, correct by default, broken on request.
+
+The contract check must catch a provider that gets the contract wrong. This app implements the
+route the way the contract says, and each `Defect` breaks exactly one thing, so a test can run
+schemathesis against the correct variant (no failures) and against each broken one (the
+expected check fails). Hand-written on purpose: it has to stay small and obviously right, and the
+real stub is far bigger than a control case needs.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import yaml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "csbs-restore.yaml"
+TOKEN = "csbs-demo-token"
+PROJECT_ID = "b942cc8342734d15bcb246babb1953cf"
+CHECKPOINT_ID = "a2b9fb53-2770-4fcd-9bad-6cadd56e6c09"
+PROJECT_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+
+
+class Defect(enum.Enum):
+    """One way to break the contract."""
+
+    # The 200 answer lacks `restore.status`, a required field.
+    MISSING_REQUIRED_FIELD = "missing-required-field"
+    # Any restore with `power_on: false` crashes with a 500.
+    SERVER_ERROR_ON_INPUT = "server-error-on-input"
+    # The token is never checked: any caller may create restores.
+    IGNORED_TOKEN = "ignored-token"
+
+
+def _request_validator() -> Any:
+    spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    schema = {"$ref": "#/components/schemas/CreateRestoreRequest", "components": spec["components"]}
+    # ECMA-262 regex semantics, like the contract's patterns (Python's `$` would accept "id\n").
+    return jsonschema_rs.Draft4Validator(schema)
+
+
+def _error(status: int, code: str, message: str, *, gateway: bool = False) -> JSONResponse:
+    body: dict[str, str] = {"error_code": code, "error_msg": message}
+    if gateway:
+        body["request_id"] = uuid.uuid4().hex
+    return JSONResponse(body, status_code=status, headers={"X-Request-Id": uuid.uuid4().hex})
+
+
+def create_provider(defect: Defect | None = None) -> Starlette:
+    """The provider app; `defect=None` is the correct variant."""
+    validator = _request_validator()
+
+    async def create_restore(request: Request) -> Response:
+        if defect is not Defect.IGNORED_TOKEN and request.headers.get("x-auth-token") != TOKEN:
+            return _error(401, "APIGW.0301", "Incorrect IAM authentication information.", gateway=True)
+        project_id = request.path_params["project_id"]
+        if not PROJECT_ID_PATTERN.fullmatch(project_id):
+            return _error(400, "CSBS.9001", "Invalid parameter: project_id.")
+        if defect is not Defect.IGNORED_TOKEN and project_id != PROJECT_ID:
+            return _error(403, "CSBS.9009", f"Not authorized for project {project_id}.")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return _error(400, "CSBS.9001", "The body must be application/json.")
+        try:
+            body = json.loads((await request.body()).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return _error(400, "CSBS.9001", "The body is not valid JSON.")
+        if not validator.is_valid(body):
+            return _error(400, "CSBS.9001", "Invalid parameter.")
+        restore_req = body["restore"]
+        if restore_req["checkpoint_id"] != CHECKPOINT_ID:
+            return _error(404, "CSBS.3001", f"Checkpoint ({restore_req['checkpoint_id']}) is not found.")
+        parameters = restore_req["parameters"]
+        if defect is Defect.SERVER_ERROR_ON_INPUT and parameters.get("power_on") is False:
+            return _error(500, "CSBS.9999", "Internal error.")
+        targets = dict(parameters["targets"])
+        targets["resource_type"] = "OS::Nova::Server"
+        restore: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "checkpoint_id": restore_req["checkpoint_id"],
+            "parameters": {**parameters, "targets": targets},
+            "project_id": project_id,
+            "provider_id": restore_req["provider_id"],
+            "resources_reason": {},
+            "resources_status": {},
+            "restore_target": restore_req.get("restore_target"),
+            "status": "in_progress",
+        }
+        if defect is Defect.MISSING_REQUIRED_FIELD:
+            del restore["status"]
+        return JSONResponse({"restore": restore}, headers={"X-Request-Id": uuid.uuid4().hex})
+
+    return Starlette(routes=[Route("/v1/{project_id}/restores", create_restore, methods=["POST"])])
+
+
+def create_provider_from_env() -> Starlette:
+    """Factory for `uvicorn --factory`: the defect comes from `BROKEN_PROVIDER_DEFECT` (empty = none)."""
+    name = os.environ.get("BROKEN_PROVIDER_DEFECT", "")
+    return create_provider(Defect(name) if name else None)

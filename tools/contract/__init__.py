@@ -1,0 +1,1 @@
+"""Contract testing with schemathesis: in-process in `make test`, `st run` for `make contract`."""

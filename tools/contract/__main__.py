@@ -1,0 +1,156 @@
+"""Check a running provider against the contract with the schemathesis CLI (`st run`).
+
+    python -m tools.contract [--url URL --token TOKEN --project PROJECT_ID] [--long]
+
+Without `--url` it starts the stub on a free loopback port, checks it and stops it. Every check
+schemathesis has runs, on positive and negative data, with a pinned seed. Reports go to
+`reports/<name>/`: JUnit XML, a VCR cassette of all traffic, schemathesis' JSON summary and the
+configuration used. The exit code is non-zero when any check failed or the run errored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from tools.contract.config import (
+    CONTRACT_SPEC,
+    DEFAULT_BUDGET,
+    DEFAULT_SEED,
+    DEMO_PROJECT_ID,
+    DEMO_TOKEN,
+    LONG_BUDGET,
+    REPO_ROOT,
+    RunSettings,
+    build_config,
+    contract_settings,
+    to_toml,
+)
+from tools.contract.report import read_reports, render_summary
+from tools.contract.stub_process import StubStartError, running_stub
+
+# The token reaches schemathesis through the environment, so it is not written into the
+# configuration file kept under reports/.
+TOKEN_ENV = "CSBS_CONTRACT_TOKEN"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.contract",
+        description="Check a CSBS create-restore provider against openapi/csbs-restore.yaml.",
+    )
+    parser.add_argument("--url", help="base URL of the provider (default: start the stub)")
+    parser.add_argument("--token", default=DEMO_TOKEN, help="X-Auth-Token to send (default: the stub's)")
+    parser.add_argument(
+        "--project", default=DEMO_PROJECT_ID, help="project ID the token may act on (default: the stub's)"
+    )
+    parser.add_argument(
+        "--known",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an ID that exists on the provider, mixed into generated requests; KEY is a schemathesis "
+        "binding such as body.restore.checkpoint_id (repeatable; default: the document's example IDs)",
+    )
+    parser.add_argument("--long", action="store_true", help="nightly budget: 10,000+ cases, reports cases/s")
+    parser.add_argument("--max-examples", type=int, help="fuzzing cases per operation (overrides the budget)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generation seed")
+    parser.add_argument("--spec", type=Path, default=CONTRACT_SPEC, help="the contract to check against")
+    parser.add_argument("--report-dir", type=Path, help="where reports go (default: reports/contract)")
+    return parser.parse_args(argv)
+
+
+def known_values(pairs: list[str]) -> dict[str, list[str]] | None:
+    if not pairs:
+        return None
+    values: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key or not value:
+            raise SystemExit(f"--known expects KEY=VALUE, got {pair!r}")
+        values.setdefault(key, []).append(value)
+    return values
+
+
+def settings_from_args(args: argparse.Namespace) -> RunSettings:
+    budget = LONG_BUDGET if args.long else DEFAULT_BUDGET
+    if args.max_examples is not None:
+        budget = replace(budget, max_examples=args.max_examples)
+    settings = contract_settings(
+        token=f"${{{TOKEN_ENV}}}",
+        project_id=args.project,
+        known_values=known_values(args.known),
+        budget=budget,
+        seed=args.seed,
+    )
+    return settings
+
+
+def run_st(spec: Path, base_url: str, token: str, settings: RunSettings, report_dir: Path) -> int:
+    """Run `st run` with the kit's configuration; its output streams to the terminal."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    config_path = report_dir / "schemathesis.toml"
+    config_path.write_text(to_toml(build_config(settings)), encoding="utf-8")
+    st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
+    if st is None:
+        raise SystemExit("the schemathesis CLI `st` is not installed; run `make venv`")
+    command = [
+        st,
+        "--config-file",
+        str(config_path),
+        "run",
+        str(spec),
+        "--url",
+        base_url,
+        "--report",
+        "junit,vcr,json",
+        "--report-dir",
+        str(report_dir),
+        "--report-junit-path",
+        str(report_dir / "junit.xml"),
+        "--report-vcr-path",
+        str(report_dir / "cassette.yaml"),
+        "--report-json-path",
+        str(report_dir / "run.json"),
+        "--no-color",
+    ]
+    environment = {**os.environ, TOKEN_ENV: token}
+    print("$ " + " ".join(command), flush=True)
+    return subprocess.run(command, cwd=REPO_ROOT, env=environment, check=False).returncode
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = settings_from_args(args)
+    report_dir: Path = args.report_dir or REPO_ROOT / "reports" / ("fuzz-long" if args.long else "contract")
+    for stale in ("junit.xml", "cassette.yaml", "run.json"):
+        (report_dir / stale).unlink(missing_ok=True)
+
+    if args.url:
+        target = args.url
+        exit_code = run_st(args.spec, args.url, args.token, settings, report_dir)
+    else:
+        try:
+            with running_stub(report_dir / "stub.log") as base_url:
+                target = f"the stub at {base_url}"
+                exit_code = run_st(args.spec, base_url, args.token, settings, report_dir)
+        except StubStartError as exc:
+            print(f"contract: {exc}", file=sys.stderr)
+            return 2
+
+    files = [report_dir / name for name in ("junit.xml", "cassette.yaml", "run.json", "schemathesis.toml")]
+    report = read_reports(files[0], files[1], files[2])
+    print(render_summary(report, target=target, report_files=[path for path in files if path.exists()]))
+    if args.long:
+        print(f"fuzz-long: {report.cases} cases, {report.cases_per_second:.1f} cases per second")
+    return 0 if report.ok and exit_code == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

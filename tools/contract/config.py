@@ -1,0 +1,183 @@
+"""One schemathesis configuration for every contract run of the kit.
+
+`make test` (in-process), `make contract` and `make fuzz-long` (the `st run` CLI) all build their
+configuration here, so a failure found by one is reproduced by the others with the same seed.
+The result is a plain dict in the shape of `schemathesis.toml`; `to_toml` writes it for the CLI
+and `schemathesis.Config.from_dict` reads it in-process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
+CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
+
+# The stub's default seed (server/seeds/default.yaml): the document's project and its demo token.
+DEMO_TOKEN = "csbs-demo-token"
+DEMO_PROJECT_ID = "b942cc8342734d15bcb246babb1953cf"
+ADMIN_TOKEN = "stub-admin-token"
+
+# Pinned so that every run generates the same cases; change it only on purpose.
+DEFAULT_SEED = 20260515
+
+# Share of positive cases that use the token's own project in the path. The rest get other
+# well-formed project IDs, which must be refused with 403.
+OWN_PROJECT_PROBABILITY = 0.9
+# Share of positive cases whose IDs come from the document's example (the backup the stub's seed
+# holds). Without them almost every generated request would end in 404 and the success path
+# would hardly be fuzzed.
+KNOWN_ID_PROBABILITY = 0.5
+
+# IDs of the document's example request; the stub's default seed holds exactly this backup.
+DOCUMENT_IDS: dict[str, list[str]] = {
+    "body.restore.checkpoint_id": ["a2b9fb53-2770-4fcd-9bad-6cadd56e6c09"],
+    "body.restore.parameters.checkpoint_item_id": ["504b7d59-c361-411f-9ed3-814f35d08e3d"],
+    "body.restore.parameters.targets.server_id": ["f45c477a-57e5-465f-999f-d845083962db"],
+    "body.restore.parameters.targets.volumes[*].backup_id": ["bc118c24-3234-4afd-8423-d66d3d677649"],
+    "body.restore.parameters.targets.volumes[*].volume_id": ["ee27f809-6fb5-40ae-ac46-c932bb4ee8fe"],
+}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much schemathesis generates.
+
+    `max_examples` bounds the fuzzing phase per operation (and per stateful run); the examples and
+    coverage phases always run in full, since they enumerate the schema rather than sample it.
+    """
+
+    max_examples: int
+    stateful_max_steps: int = 6
+    workers: int = 1
+
+
+# Enough for the fuzzing phase to reach the success path, every error branch and the stateful
+# sequences, while the in-process suite stays around two minutes on two cores.
+CI_BUDGET = Budget(max_examples=150)
+# `make contract` against a provider: the same as CI, over the network.
+DEFAULT_BUDGET = Budget(max_examples=150)
+# `make fuzz-long`: nightly, at least 10,000 cases in all.
+LONG_BUDGET = Budget(max_examples=12_000, stateful_max_steps=10, workers=2)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything that varies between contract runs."""
+
+    # securitySchemes name -> the value to send (e.g. {"XAuthToken": "csbs-demo-token"}).
+    api_keys: Mapping[str, str]
+    # Path parameter name -> the value that the credentials own (e.g. {"project_id": "..."}).
+    owned_path_values: Mapping[str, str] = field(default_factory=dict)
+    # Dictionary binding key (`body.a.b`, `path.x`) -> known-good values to mix in.
+    known_values: Mapping[str, list[str]] = field(default_factory=dict)
+    budget: Budget = CI_BUDGET
+    seed: int = DEFAULT_SEED
+    base_url: str | None = None
+
+
+def build_config(settings: RunSettings) -> dict[str, Any]:
+    """The schemathesis configuration, as the dict `schemathesis.toml` would parse to."""
+    dictionaries: dict[str, Any] = {}
+    parameters: dict[str, Any] = {}
+    for name, value in settings.owned_path_values.items():
+        dictionary = f"owned-{name}"
+        dictionaries[dictionary] = {"values": [value]}
+        parameters[f"path.{name}"] = {"dictionary": dictionary, "probability": OWN_PROJECT_PROBABILITY}
+    for index, (key, values) in enumerate(sorted(settings.known_values.items())):
+        dictionary = f"known-{index}"
+        dictionaries[dictionary] = {"values": list(values)}
+        parameters[key] = {"dictionary": dictionary, "probability": KNOWN_ID_PROBABILITY}
+
+    budget = settings.budget
+    config: dict[str, Any] = {
+        "seed": settings.seed,
+        # The on-disk cache and the example database would make a run depend on earlier ones.
+        "cache": {"enabled": False},
+        "workers": budget.workers,
+        "request-timeout": 10.0,
+        "generation": {
+            # Positive and negative data.
+            "mode": "all",
+            "max-examples": budget.max_examples,
+            "database": "none",
+        },
+        # Every check schemathesis has; none is switched off or loosened.
+        "checks": {"enabled": True},
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "fuzzing": {"enabled": True},
+            "stateful": {"enabled": True, "max-steps": budget.stateful_max_steps},
+        },
+        "auth": {"openapi": {name: {"api_key": value} for name, value in settings.api_keys.items()}},
+    }
+    if dictionaries:
+        config["dictionaries"] = dictionaries
+        config["parameters"] = parameters
+    if settings.base_url is not None:
+        config["base-url"] = settings.base_url
+    return config
+
+
+def contract_settings(
+    *,
+    token: str = DEMO_TOKEN,
+    project_id: str = DEMO_PROJECT_ID,
+    known_values: Mapping[str, list[str]] | None = None,
+    budget: Budget = CI_BUDGET,
+    seed: int = DEFAULT_SEED,
+    base_url: str | None = None,
+) -> RunSettings:
+    """Settings for the create-restore contract (`openapi/csbs-restore.yaml`)."""
+    return RunSettings(
+        api_keys={"XAuthToken": token},
+        owned_path_values={"project_id": project_id},
+        known_values=DOCUMENT_IDS if known_values is None else known_values,
+        budget=budget,
+        seed=seed,
+        base_url=base_url,
+    )
+
+
+def to_toml(config: Mapping[str, Any]) -> str:
+    """Render the config as TOML for `st --config-file`.
+
+    Hand-written because the standard library reads TOML but cannot write it; the config only holds
+    tables, strings, numbers, booleans and lists of scalars, and JSON string escapes are valid TOML.
+    """
+    lines: list[str] = []
+    _write_table(lines, [], config)
+    return "\n".join(lines).strip() + "\n"
+
+
+def _write_table(lines: list[str], path: list[str], table: Mapping[str, Any]) -> None:
+    scalars = {key: value for key, value in table.items() if not isinstance(value, Mapping)}
+    tables = {key: value for key, value in table.items() if isinstance(value, Mapping)}
+    if path and scalars:
+        lines.append(f"\n[{'.'.join(_key(part) for part in path)}]")
+    for key, value in scalars.items():
+        lines.append(f"{_key(key)} = {_value(value)}")
+    for key, value in tables.items():
+        _write_table(lines, [*path, key], value)
+
+
+def _key(key: str) -> str:
+    return key if key.replace("-", "").replace("_", "").isalnum() else json.dumps(key)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML: {value!r}")
