@@ -1,0 +1,177 @@
+"""App factory: connexion serves the contract and the stub-control API from their spec files."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import connexion
+import yaml
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
+
+from server import control, errors, handlers, runtime
+from server.auth import CONTRACT_SECURITY_MAP, CONTROL_SECURITY_MAP
+from server.errors import StubError
+from server.lifecycle import run_settler, settle
+from server.middleware import REQUEST_ID_SCOPE_KEY, BodyGuard, StubMiddleware
+from server.runtime import Runtime
+from server.seeds import load_seed_file
+from server.settings import CONTROL_PREFIX, Settings
+from server.simulation import ExampleCatalog
+from server.store import Store
+from server.validation import InvalidField, validator_map
+
+logger = logging.getLogger("server")
+
+CONTRACT_PATH = "/v1/{project_id}/restores"
+CONTRACT_OPERATIONS: dict[str, Callable[..., Any]] = {"createRestore": handlers.create_restore}
+
+
+def _resolver(operations: dict[str, Callable[..., Any]]) -> Resolver:
+    def resolve(operation_id: str) -> Callable[..., Any]:
+        return operations[operation_id]
+
+    return Resolver(function_resolver=resolve)
+
+
+def _body_operations(*spec_paths: Any) -> frozenset[str]:
+    found: set[str] = set()
+    for spec_path in spec_paths:
+        document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    found.add(operation["operationId"])
+    return frozenset(found)
+
+
+def _request_id_of(request: ConnexionRequest) -> str:
+    return str(request.scope.get(REQUEST_ID_SCOPE_KEY) or runtime.request_id())
+
+
+def _as_response(error: StubError, request: ConnexionRequest) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=error.status,
+        mimetype=errors.JSON_MEDIA_TYPE,
+        content_type=errors.JSON_MEDIA_TYPE,
+        body=errors.encode(error, _request_id_of(request)),
+        headers=error.headers,
+    )
+
+
+async def _on_stub_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, StubError)
+    return _as_response(exc, request)
+
+
+async def _on_http_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """connexion's problems (validation, security) and Starlette's routing errors (404, 405)."""
+    assert isinstance(exc, HTTPException)
+    path = request.scope.get("path", "")
+    if isinstance(exc, InvalidField):
+        error = errors.bad_request(path, f"{exc.field} {exc.reason}.")
+    else:
+        status = exc.status if isinstance(exc, ProblemException) else exc.status_code
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        headers = dict(exc.headers or {})
+        error = errors.from_http_status(path, request.scope.get("method", ""), int(status), detail, headers)
+        if error.status >= 500:
+            logger.error("error answer %s for %s: %s", error.status, path, detail)
+    return _as_response(error, request)
+
+
+async def _on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    logger.error("unexpected error", exc_info=exc)
+    path = request.scope.get("path", "")
+    error = errors.for_api(
+        path, StubError(500, errors.INTERNAL_ERROR, "Internal error."), errors.STUB_INTERNAL
+    )
+    return _as_response(error, request)
+
+
+class StubApp:
+    """The ASGI app: StubMiddleware around connexion. `.connexion_app` and `.runtime` for tests."""
+
+    def __init__(self, connexion_app: connexion.AsyncApp, stub: Runtime) -> None:
+        self.connexion_app = connexion_app
+        self.runtime = stub
+        self.asgi = StubMiddleware(connexion_app, stub)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi(scope, receive, send)
+
+    def test_client(self, **kwargs: Any) -> Any:
+        from starlette.testclient import TestClient
+
+        return TestClient(self, **kwargs)
+
+    def close(self) -> None:
+        self.runtime.store.close()
+
+
+def create_app(settings: Settings | None = None) -> StubApp:
+    """Build the stub: state from `settings.data_dir` (or memory), seeded from `settings.seed_path`."""
+    settings = settings or Settings()
+    seed = load_seed_file(settings.seed_path)
+    store = Store(settings.database_path)
+    if store.ensure_seeded(seed):
+        logger.info("loaded seed %s", settings.seed_path)
+    settle(store)  # restores whose deadline passed while the stub was down end now
+    stub = Runtime(
+        settings=settings,
+        store=store,
+        startup_seed=seed,
+        examples=ExampleCatalog.from_spec(settings.contract_spec, CONTRACT_PATH, "post"),
+        body_operations=_body_operations(settings.contract_spec, settings.control_spec),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_settler(store, settings.settle_interval, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    app = connexion.AsyncApp(
+        __name__,
+        lifespan=lifespan,
+        strict_validation=True,
+        validate_responses=True,
+        validator_map=validator_map(),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=settings.swagger_ui),
+    )
+    app.add_middleware(
+        BodyGuard, position=MiddlewarePosition.BEFORE_VALIDATION, body_operations=stub.body_operations
+    )
+    app.add_api(
+        settings.contract_spec,
+        base_path="",
+        name="contract",
+        resolver=_resolver(CONTRACT_OPERATIONS),
+        security_map=CONTRACT_SECURITY_MAP,
+    )
+    app.add_api(
+        settings.control_spec,
+        base_path=CONTROL_PREFIX,
+        name="control",
+        resolver=_resolver(control.OPERATIONS),
+        security_map=CONTROL_SECURITY_MAP,
+    )
+    app.add_error_handler(StubError, _on_stub_error)
+    # ProblemException needs its own entry: connexion registers a problem+json handler for it.
+    app.add_error_handler(ProblemException, _on_http_error)
+    app.add_error_handler(HTTPException, _on_http_error)
+    app.add_error_handler(Exception, _on_unexpected)
+    return StubApp(app, stub)

@@ -1,0 +1,196 @@
+"""Command line of the stub: `python -m server --host 127.0.0.1 --port 8080 ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import logging.config
+import os
+import shlex
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+import yaml
+
+from server.app import StubApp, create_app
+from server.settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
+
+SETTINGS_ENV = "CSBS_STUB_SETTINGS"
+"""How the parent process hands the settings to uvicorn's worker processes."""
+DEFAULT_DATA_DIR = Path("data") / "stub"
+STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line (hand-written: the standard library has no JSON formatter)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in STANDARD_RECORD_FIELDS and not key.startswith("_") and key != "color_message":
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def logging_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
+    formatter: dict[str, Any] = (
+        {"()": f"{__name__}.JsonFormatter"}
+        if log_format == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    )
+    handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"main": formatter},
+        "handlers": {"main": handler},
+        "loggers": {
+            "server": {"handlers": ["main"], "level": level, "propagate": False},
+            "uvicorn": {"handlers": ["main"], "level": level, "propagate": False},
+            # The stub writes its own access log (server.access), without credentials.
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "connexion": {"handlers": ["main"], "level": "WARNING", "propagate": False},
+        },
+    }
+
+
+def settings_to_env(settings: Settings) -> str:
+    raw = asdict(settings)
+    return json.dumps({key: (str(value) if isinstance(value, Path) else value) for key, value in raw.items()})
+
+
+def settings_from_env() -> Settings:
+    raw = json.loads(os.environ[SETTINGS_ENV])
+    for key in ("data_dir", "seed_path", "contract_spec", "control_spec"):
+        if raw.get(key) is not None:
+            raw[key] = Path(raw[key])
+    return Settings(**raw)
+
+
+def app_from_env() -> StubApp:
+    """uvicorn factory used by every worker process."""
+    return create_app(settings_from_env())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m server",
+        description="Stub of CSBS create-restore (POST /v1/{project_id}/restores) with the stub-control API.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help=f"directory of the SQLite state file (default {DEFAULT_DATA_DIR})",
+    )
+    parser.add_argument(
+        "--in-memory", action="store_true", help="keep state in memory only (one worker; lost on exit)"
+    )
+    parser.add_argument(
+        "--seed", type=Path, default=DEFAULT_SEED, help="seed YAML (default: the bundled seed)"
+    )
+    parser.add_argument(
+        "--restore-seconds",
+        type=float,
+        default=Settings.restore_seconds,
+        help=f"how long a restore stays in_progress (default {Settings.restore_seconds})",
+    )
+    parser.add_argument(
+        "--body-limit", type=int, default=Settings.body_limit, help="largest request body in bytes"
+    )
+    parser.add_argument("--no-journal", action="store_true", help="do not record contract requests")
+    parser.add_argument("--no-swagger-ui", action="store_true", help="do not serve Swagger UI")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log line format")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+    return parser
+
+
+def _read_seed(path: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def banner(settings: Settings, host: str, port: int) -> str:
+    """Where the stub listens, its tokens, and a curl command that sends the document's example."""
+    seed = _read_seed(settings.seed_path)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown_host}:{port}"
+    lines = [f"CSBS stub listening on {base}"]
+    project = (seed.get("projects") or [{}])[0]
+    token = (project.get("tokens") or ["<token>"])[0]
+    project_id = project.get("project_id", "<project_id>")
+    admin = (seed.get("admin_tokens") or ["<admin token>"])[0]
+    lines += [
+        f"  tenant token  {token}  (X-Auth-Token, project {project_id})",
+        f"  admin token   {admin}  (X-Admin-Token, stub control under {CONTROL_PREFIX})",
+        f"  Swagger UI    {base}/ui/  and  {base}{CONTROL_PREFIX}/ui/",
+        f"  state         {settings.data_dir or 'in memory'}",
+    ]
+    spec = yaml.safe_load(CONTRACT_SPEC.read_text(encoding="utf-8"))
+    example = spec["components"]["examples"]["DocumentRequest"]["value"]
+    body = json.dumps(example, separators=(",", ":"))
+    lines += [
+        "Send the document's example:",
+        f"  curl -sS -X POST {base}/v1/{project_id}/restores \\",
+        "    -H 'Content-Type: application/json' \\",
+        f"    -H {shlex.quote('X-Auth-Token: ' + token)} \\",
+        f"    -d {shlex.quote(body)}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.in_memory and args.workers > 1:
+        print(
+            "--in-memory works with one worker only: workers share state through --data-dir", file=sys.stderr
+        )
+        return 2
+    settings = Settings(
+        data_dir=None if args.in_memory else args.data_dir.resolve(),
+        seed_path=args.seed.resolve(),
+        restore_seconds=args.restore_seconds,
+        body_limit=args.body_limit,
+        journal_enabled=not args.no_journal,
+        swagger_ui=not args.no_swagger_ui,
+    )
+    log_config = logging_config(args.log_format, args.log_level.upper())
+    logging.config.dictConfig(log_config)
+    os.environ[SETTINGS_ENV] = settings_to_env(settings)
+    try:
+        # Build once in the parent: a bad seed or spec fails here with a clear message.
+        create_app(settings).close()
+    except Exception as problem:
+        print(f"cannot start the stub: {problem}", file=sys.stderr)
+        return 1
+    print(banner(settings, args.host, args.port), flush=True)
+    uvicorn.run(
+        "server.cli:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=log_config,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    return 0

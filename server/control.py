@@ -1,0 +1,155 @@
+"""Handlers of the stub-control API (`openapi/stub-control.yaml`, mounted under `/_stub`)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from server import errors, runtime
+from server.lifecycle import settle
+from server.seeds import Backup, Seed, SeedError, parse_seed
+
+Answer = tuple[dict[str, Any], int]
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stored_restore(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "restore": json.loads(row["document"]),
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+        "finish_at": iso(row["finish_at"]),
+        "outcome": row["outcome"],
+    }
+
+
+def backup_view(backup: Backup) -> dict[str, Any]:
+    return {
+        "id": backup.id,
+        "project_id": backup.project_id,
+        "checkpoint_id": backup.checkpoint_id,
+        "resource_id": backup.resource_id,
+        "resource_type": backup.resource_type,
+        "name": backup.name,
+        "status": backup.status,
+        "restore_outcome": backup.restore_outcome,
+        "extend_info": {"volume_backups": [asdict(v) for v in backup.volume_backups]},
+    }
+
+
+def seed_summary(seed: Seed) -> dict[str, Any]:
+    return {
+        "projects": len(seed.projects),
+        "tenant_tokens": len(seed.tenant_tokens),
+        "backups": len(seed.backups),
+    }
+
+
+async def get_health() -> Answer:
+    return {"status": "ok"}, 200
+
+
+async def list_restores(project_id: str | None = None, status: str | None = None, limit: int = 100) -> Answer:
+    store = runtime.current().store
+    settle(store)
+    return {"restores": [stored_restore(row) for row in store.list_restores(project_id, status, limit)]}, 200
+
+
+async def get_restore(restore_id: str) -> Answer:
+    store = runtime.current().store
+    settle(store)
+    row = store.get_restore(restore_id)
+    if row is None:
+        error = errors.StubError(404, errors.STUB_NOT_FOUND, f"Restore {restore_id} is not found.")
+        return error.body(runtime.request_id()), 404
+    return stored_restore(row), 200
+
+
+async def list_backups(project_id: str | None = None) -> Answer:
+    store = runtime.current().store
+    settle(store)
+    return {"backups": [backup_view(b) for b in store.list_backups(project_id)]}, 200
+
+
+async def list_journal(limit: int = 100, after: int = 0) -> Answer:
+    rows = runtime.current().store.list_journal(limit, after)
+    entries = [
+        {
+            "seq": row["seq"],
+            "request_id": row["request_id"],
+            "received_at": iso(row["received_at"]),
+            "method": row["method"],
+            "path": row["path"],
+            "query": row["query"],
+            "headers": json.loads(row["headers"]),
+            "body": row["body"],
+            "body_encoding": row["body_encoding"],
+            "status": row["status"],
+            "duration_ms": row["duration_ms"],
+        }
+        for row in rows
+    ]
+    return {"entries": entries}, 200
+
+
+async def clear_journal() -> Answer:
+    return {"cleared": runtime.current().store.clear_journal()}, 200
+
+
+async def load_seed(body: dict[str, Any]) -> Answer:
+    try:
+        seed = parse_seed(body)
+    except SeedError as problem:
+        error = errors.StubError(400, errors.STUB_INVALID, f"Invalid seed: {problem}")
+        return error.body(runtime.request_id()), 400
+    runtime.current().store.load_seed(seed, clear_state=True)
+    return seed_summary(seed), 200
+
+
+async def reset_state() -> Answer:
+    stub = runtime.current()
+    stub.store.load_seed(stub.startup_seed, clear_state=True)
+    return seed_summary(stub.startup_seed), 200
+
+
+def _fault_view(row: sqlite3.Row) -> dict[str, Any]:
+    return {"id": row["seq"], "kind": row["kind"], "remaining": row["remaining"], "delay_ms": row["delay_ms"]}
+
+
+async def list_faults() -> Answer:
+    return {"faults": [_fault_view(row) for row in runtime.current().store.pending_faults()]}, 200
+
+
+async def arm_fault(body: dict[str, Any]) -> Answer:
+    kind = body["kind"]
+    count = int(body.get("count", 1))
+    delay_ms = int(body.get("delay_ms", 1000)) if kind == "delay" else 0
+    fault_id = runtime.current().store.arm_fault(kind, count, delay_ms, time.time())
+    return {"id": fault_id, "kind": kind, "remaining": count, "delay_ms": delay_ms}, 201
+
+
+async def clear_faults() -> Answer:
+    return {"cleared": runtime.current().store.clear_faults()}, 200
+
+
+OPERATIONS: dict[str, Callable[..., Any]] = {
+    "getHealth": get_health,
+    "listRestores": list_restores,
+    "getRestore": get_restore,
+    "listBackups": list_backups,
+    "listJournal": list_journal,
+    "clearJournal": clear_journal,
+    "loadSeed": load_seed,
+    "resetState": reset_state,
+    "listFaults": list_faults,
+    "armFault": arm_fault,
+    "clearFaults": clear_faults,
+}

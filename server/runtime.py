@@ -1,0 +1,39 @@
+"""The per-app objects handlers and middleware need, reachable from any code serving a request."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from server.seeds import Seed
+from server.settings import Settings
+from server.simulation import ExampleCatalog
+from server.store import Store
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    startup_seed: Seed
+    examples: ExampleCatalog
+    body_operations: frozenset[str] = field(default_factory=frozenset)
+    """operationIds whose request body is JSON (BodyGuard checks those)."""
+
+
+_runtime: ContextVar[Runtime] = ContextVar("csbs_stub_runtime")
+_request_id: ContextVar[str] = ContextVar("csbs_stub_request_id", default="")
+
+
+def current() -> Runtime:
+    """The runtime of the app serving the current request (set by StubMiddleware)."""
+    return _runtime.get()
+
+
+def bind(runtime: Runtime, request_id: str) -> None:
+    _runtime.set(runtime)
+    _request_id.set(request_id)
+
+
+def request_id() -> str:
+    return _request_id.get()

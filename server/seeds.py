@@ -1,0 +1,188 @@
+"""Seed data: the tokens, projects and backups (checkpoint items) the stub starts with.
+
+A seed is a YAML (or JSON) document; `server/seeds/default.yaml` explains the layout. The same
+structure is accepted by the stub-control API (`PUT /_stub/seed`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ID = re.compile(r"[0-9a-f]{32}")
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+BACKUP_STATUSES = frozenset(
+    {
+        "waiting_protect",
+        "protecting",
+        "available",
+        "waiting_restore",
+        "restoring",
+        "error",
+        "waiting_delete",
+        "deleting",
+        "deleted",
+    }
+)
+OUTCOMES = frozenset({"success", "fail"})
+DEFAULT_FAIL_REASON = "The restore failed."
+
+
+class SeedError(ValueError):
+    """The seed document is not usable; the message names the offending entry."""
+
+
+@dataclass(frozen=True)
+class VolumeBackup:
+    id: str
+    source_volume_id: str
+    source_volume_size: int
+    bootable: bool
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One checkpoint item: the backup of one server inside a checkpoint."""
+
+    id: str
+    project_id: str
+    checkpoint_id: str
+    resource_id: str
+    resource_type: str
+    name: str
+    status: str
+    volume_backups: tuple[VolumeBackup, ...]
+    restore_outcome: str = "success"
+    fail_reason: str = DEFAULT_FAIL_REASON
+
+
+@dataclass(frozen=True)
+class Seed:
+    admin_tokens: tuple[str, ...]
+    tenant_tokens: dict[str, str]
+    """token -> project_id"""
+    projects: tuple[str, ...]
+    backups: tuple[Backup, ...]
+    digest: str
+    """Fingerprint of the seed's content; a data dir reseeds when it changes."""
+
+
+def load_seed_file(path: Path) -> Seed:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SeedError(f"cannot read seed {path}: {exc}") from exc
+    return parse_seed(document)
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise SeedError(message)
+
+
+def _string(entry: dict[str, Any], key: str, where: str, pattern: re.Pattern[str] | None = None) -> str:
+    value = entry.get(key)
+    _require(isinstance(value, str) and value != "", f"{where}.{key} must be a non-empty string")
+    assert isinstance(value, str)
+    if pattern is not None:
+        _require(pattern.fullmatch(value) is not None, f"{where}.{key} has an invalid format: {value!r}")
+    return value
+
+
+def parse_seed(document: Any) -> Seed:
+    """Check a seed document and turn it into a `Seed`; raise `SeedError` naming the bad entry."""
+    _require(isinstance(document, dict), "the seed must be a mapping with admin_tokens and projects")
+    admin_tokens = document.get("admin_tokens", [])
+    _require(
+        isinstance(admin_tokens, list) and all(isinstance(t, str) and t for t in admin_tokens),
+        "admin_tokens must be a list of non-empty strings",
+    )
+    projects = document.get("projects", [])
+    _require(isinstance(projects, list), "projects must be a list")
+    tenant_tokens: dict[str, str] = {}
+    project_ids: list[str] = []
+    backups: list[Backup] = []
+    seen_items: set[str] = set()
+    for p_index, project in enumerate(projects):
+        where = f"projects[{p_index}]"
+        _require(isinstance(project, dict), f"{where} must be a mapping")
+        project_id = _string(project, "project_id", where, PROJECT_ID)
+        _require(project_id not in project_ids, f"{where}.project_id {project_id} appears twice")
+        project_ids.append(project_id)
+        tokens = project.get("tokens", [])
+        _require(isinstance(tokens, list), f"{where}.tokens must be a list")
+        for token in tokens:
+            _require(isinstance(token, str) and token != "", f"{where}.tokens holds an empty token")
+            _require(
+                token not in tenant_tokens and token not in admin_tokens,
+                f"{where}.tokens: token {token!r} is used twice",
+            )
+            tenant_tokens[token] = project_id
+        entries = project.get("backups", [])
+        _require(isinstance(entries, list), f"{where}.backups must be a list")
+        for b_index, entry in enumerate(entries):
+            backup = _parse_backup(entry, project_id, f"{where}.backups[{b_index}]")
+            _require(backup.id not in seen_items, f"backup {backup.id} appears twice")
+            seen_items.add(backup.id)
+            backups.append(backup)
+    canonical = json.dumps(document, sort_keys=True, default=str).encode("utf-8")
+    return Seed(
+        admin_tokens=tuple(admin_tokens),
+        tenant_tokens=tenant_tokens,
+        projects=tuple(project_ids),
+        backups=tuple(backups),
+        digest=hashlib.sha256(canonical).hexdigest(),
+    )
+
+
+def _parse_backup(entry: Any, project_id: str, where: str) -> Backup:
+    _require(isinstance(entry, dict), f"{where} must be a mapping")
+    status = _string(entry, "status", where)
+    _require(status in BACKUP_STATUSES, f"{where}.status must be one of {sorted(BACKUP_STATUSES)}")
+    outcome = entry.get("restore_outcome", "success")
+    _require(outcome in OUTCOMES, f"{where}.restore_outcome must be success or fail")
+    fail_reason = entry.get("fail_reason", DEFAULT_FAIL_REASON)
+    _require(isinstance(fail_reason, str), f"{where}.fail_reason must be a string")
+    extend_info = entry.get("extend_info", {})
+    _require(isinstance(extend_info, dict), f"{where}.extend_info must be a mapping")
+    raw_volumes = extend_info.get("volume_backups", [])
+    _require(isinstance(raw_volumes, list), f"{where}.extend_info.volume_backups must be a list")
+    volumes: list[VolumeBackup] = []
+    for v_index, raw in enumerate(raw_volumes):
+        v_where = f"{where}.extend_info.volume_backups[{v_index}]"
+        _require(isinstance(raw, dict), f"{v_where} must be a mapping")
+        size = raw.get("source_volume_size", 40)
+        _require(
+            isinstance(size, int) and not isinstance(size, bool) and size > 0,
+            f"{v_where}.source_volume_size must be a positive integer",
+        )
+        bootable = raw.get("bootable", False)
+        _require(isinstance(bootable, bool), f"{v_where}.bootable must be a boolean")
+        volumes.append(
+            VolumeBackup(
+                id=_string(raw, "id", v_where, UUID),
+                source_volume_id=_string(raw, "source_volume_id", v_where, UUID),
+                source_volume_size=size,
+                bootable=bootable,
+            )
+        )
+    name = entry.get("name", "")
+    _require(isinstance(name, str), f"{where}.name must be a string")
+    return Backup(
+        id=_string(entry, "id", where, UUID),
+        project_id=project_id,
+        checkpoint_id=_string(entry, "checkpoint_id", where, UUID),
+        resource_id=_string(entry, "resource_id", where, UUID),
+        resource_type=entry.get("resource_type", "OS::Nova::Server"),
+        name=name,
+        status=status,
+        volume_backups=tuple(volumes),
+        restore_outcome=outcome,
+        fail_reason=fail_reason,
+    )

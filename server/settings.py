@@ -1,0 +1,44 @@
+"""Everything the stub can be configured with, in one immutable object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
+CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
+DEFAULT_SEED = Path(__file__).resolve().parent / "seeds" / "default.yaml"
+DATABASE_FILE_NAME = "stub.sqlite3"
+
+CONTROL_PREFIX = "/_stub"
+"""Where the stub-control API is mounted; contract paths never start with it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one stub app (shared by every worker of one server)."""
+
+    data_dir: Path | None = None
+    """Directory of the SQLite file; None keeps all state in memory (one process only)."""
+    seed_path: Path = DEFAULT_SEED
+    """YAML seed with tokens, projects and backups."""
+    restore_seconds: float = 2.0
+    """How long a restore stays `in_progress` before it ends in `success` or `fail`."""
+    settle_interval: float = 0.2
+    """How often the background task applies due restore outcomes."""
+    body_limit: int = 1_048_576
+    """Largest accepted request body in bytes; larger bodies get 413."""
+    max_prefer_delay_ms: int = 10_000
+    """Upper bound of `Prefer: delay=<ms>`."""
+    journal_limit: int = 1000
+    """How many received contract requests the journal keeps (oldest dropped first)."""
+    journal_enabled: bool = True
+    swagger_ui: bool = True
+    contract_spec: Path = CONTRACT_SPEC
+    control_spec: Path = CONTROL_SPEC
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_path(self) -> Path | None:
+        return None if self.data_dir is None else self.data_dir / DATABASE_FILE_NAME
