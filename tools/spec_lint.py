@@ -443,9 +443,9 @@ def _error_response_problems(response: Located, expected_ref: str) -> Iterator[s
         yield f"media types are [{shown}]; declare exactly one, {ERROR_MEDIA_TYPE}"
     schema = get(get(content, ERROR_MEDIA_TYPE), "schema")
     if ERROR_MEDIA_TYPE in media_types and not (
-        isinstance(schema, Mapping) and schema.get("$ref") == expected_ref and len(schema) == 1
+        isinstance(schema, Mapping) and schema.get("$ref") == expected_ref
     ):
-        yield f"the {ERROR_MEDIA_TYPE} schema must be exactly $ref: '{expected_ref}'"
+        yield f"the {ERROR_MEDIA_TYPE} schema must be $ref: '{expected_ref}'"
 
 
 # Roles of a node while scanning for references (see iter_refs).
@@ -559,10 +559,13 @@ def check_unused_components(document: Document) -> Iterator[Violation]:
     for section in COMPONENT_SECTIONS:
         for name, _ in mapping_items(get(components, section)):
             if (section, name) not in used:
+                how = (
+                    "named by no security requirement" if section == "securitySchemes" else "never referenced"
+                )
                 yield Violation(
                     child("/components", section, name),
                     RULE_UNUSED_COMPONENT,
-                    f"{section}/{name} is never referenced; use it or delete it",
+                    f"{section}/{name} is {how}; use it or delete it",
                 )
 
 
@@ -616,6 +619,9 @@ def load(path: Path) -> tuple[Json, Violation | None]:
         return yaml.safe_load(text), None
     except yaml.YAMLError as problem:
         detail = " ".join(str(problem).split())
+        if isinstance(problem, yaml.MarkedYAMLError) and problem.problem_mark is not None:
+            mark = problem.problem_mark
+            detail = f"{problem.problem} at line {mark.line + 1}, column {mark.column + 1}"
         return None, Violation("", RULE_SPEC_LOAD, f"not valid YAML/JSON: {detail}")
 
 
