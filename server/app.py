@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import connexion
-import yaml
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
@@ -27,6 +26,7 @@ from server.runtime import Runtime
 from server.seeds import load_seed_file
 from server.settings import CONTROL_PREFIX, Settings
 from server.simulation import ExampleCatalog
+from server.specs import load_document
 from server.store import Store
 from server.validation import InvalidField, validator_map
 
@@ -43,10 +43,9 @@ def _resolver(operations: dict[str, Callable[..., Any]]) -> Resolver:
     return Resolver(function_resolver=resolve)
 
 
-def _body_operations(*spec_paths: Any) -> frozenset[str]:
+def _body_operations(*documents: dict[str, Any]) -> frozenset[str]:
     found: set[str] = set()
-    for spec_path in spec_paths:
-        document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    for document in documents:
         for item in document.get("paths", {}).values():
             for operation in item.values():
                 if isinstance(operation, dict) and "requestBody" in operation:
@@ -126,12 +125,15 @@ def create_app(settings: Settings | None = None) -> StubApp:
     if store.ensure_seeded(seed):
         logger.info("loaded seed %s", settings.seed_path)
     settle(store)  # restores whose deadline passed while the stub was down end now
+    # Parsed from the files in openapi/ (no copies on disk); connexion gets the parsed documents.
+    contract_spec = load_document(settings.contract_spec)
+    control_spec = load_document(settings.control_spec)
     stub = Runtime(
         settings=settings,
         store=store,
         startup_seed=seed,
-        examples=ExampleCatalog.from_spec(settings.contract_spec, CONTRACT_PATH, "post"),
-        body_operations=_body_operations(settings.contract_spec, settings.control_spec),
+        examples=ExampleCatalog.from_document(contract_spec, CONTRACT_PATH, "post"),
+        body_operations=_body_operations(contract_spec, control_spec),
     )
 
     @contextlib.asynccontextmanager
@@ -156,14 +158,14 @@ def create_app(settings: Settings | None = None) -> StubApp:
         BodyGuard, position=MiddlewarePosition.BEFORE_VALIDATION, body_operations=stub.body_operations
     )
     app.add_api(
-        settings.contract_spec,
+        contract_spec,
         base_path="",
         name="contract",
         resolver=_resolver(CONTRACT_OPERATIONS),
         security_map=CONTRACT_SECURITY_MAP,
     )
     app.add_api(
-        settings.control_spec,
+        control_spec,
         base_path=CONTROL_PREFIX,
         name="control",
         resolver=_resolver(control.OPERATIONS),

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from server.errors import invalid_parameter
 
@@ -89,8 +86,7 @@ class ExampleCatalog:
         self.by_status = by_status
 
     @classmethod
-    def from_spec(cls, spec_path: Path, path: str, method: str) -> ExampleCatalog:
-        document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    def from_document(cls, document: dict[str, Any], path: str, method: str) -> ExampleCatalog:
         operation = document["paths"][path][method]
         by_status: dict[int, dict[str, Any]] = {}
         for status, response in operation.get("responses", {}).items():
