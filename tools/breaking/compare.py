@@ -59,12 +59,13 @@ class _Where:
     location: str  # "request body", "path parameter project_id", "response 200"
     root_phrase: str  # "the request body"
     part_phrase: str  # "request property" → "request property `a.b`"
+    part_suffix: str = ""  # " of the 200 response" → "property `a.b` of the 200 response"
 
     def location_of(self, path: tuple[str, ...]) -> str:
         return f"{self.location} {_dotted(path)}" if path else self.location
 
     def phrase_of(self, path: tuple[str, ...]) -> str:
-        return f"{self.part_phrase} `{_dotted(path)}`" if path else self.root_phrase
+        return f"{self.part_phrase} `{_dotted(path)}`{self.part_suffix}" if path else self.root_phrase
 
 
 class _Differ:
@@ -265,7 +266,12 @@ class _Differ:
                 )
             if "schema" in old_parameter and "schema" in parameter:
                 here = _Where(
-                    True, "request-parameter", location, f"the {where} parameter `{name}`", f"{location} at"
+                    True,
+                    "request-parameter",
+                    location,
+                    f"the {where} parameter `{name}`",
+                    "item",
+                    f" of the {where} parameter `{name}`",
                 )
                 self._compare_schema(
                     (old_parameter["schema"], join_pointer(old_pointer, "schema")),
@@ -451,7 +457,8 @@ class _Differ:
                     "response-property",
                     f"response {status}{suffix}",
                     f"the {status} response body{suffix}",
-                    f"response {status}{suffix} property",
+                    "property",
+                    f" of the {status} response{suffix}",
                 )
                 self._compare_schema(
                     (old_media["schema"], join_pointer(old_pointer, "content", media_type, "schema")),

@@ -62,7 +62,9 @@ def parse_ignore(text: str, source: str) -> list[IgnoreEntry]:
         return []
     if not isinstance(document, dict) or set(document) - {"ignore"}:
         raise IgnoreFileError(f"{source}: expected a mapping with one key, 'ignore'")
-    raw_entries = document.get("ignore") or []
+    raw_entries = document.get("ignore")
+    if raw_entries is None:
+        return []
     if not isinstance(raw_entries, list):
         raise IgnoreFileError(f"{source}: 'ignore' must be a list of entries")
     entries: list[IgnoreEntry] = []
