@@ -103,6 +103,8 @@ def parse_seed(document: Any) -> Seed:
         isinstance(admin_tokens, list) and all(isinstance(t, str) and t for t in admin_tokens),
         "admin_tokens must be a list of non-empty strings",
     )
+    for index, token in enumerate(admin_tokens):
+        _require(token not in admin_tokens[:index], f"admin_tokens: token {token!r} is used twice")
     projects = document.get("projects", [])
     _require(isinstance(projects, list), "projects must be a list")
     tenant_tokens: dict[str, str] = {}
