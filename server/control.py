@@ -80,6 +80,9 @@ async def list_backups(project_id: str | None = None) -> Answer:
 
 
 async def list_journal(limit: int = 100, after: int = 0) -> Answer:
+    # The spec puts no maximum on `after`; seq values fit SQLite's 64-bit INTEGER, so a larger
+    # value means the same as the largest one (and must not overflow the query).
+    after = min(after, 2**63 - 1)
     rows = runtime.current().store.list_journal(limit, after)
     entries = [
         {
