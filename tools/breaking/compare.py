@@ -623,7 +623,15 @@ class _Differ:
             if name in new.properties or is_hidden(self.old, sub):
                 continue
             part = (*path, name)
-            if where.request:
+            if where.request and new.additional is False:
+                self.emit(
+                    "request-property-removed-and-rejected",
+                    where.location_of(part),
+                    f"removed the {where.phrase_of(part)}; the object rejects unknown fields, "
+                    "so clients that still send it get an error",
+                    new.pointer,
+                )
+            elif where.request:
                 self.emit(
                     "request-property-removed",
                     where.location_of(part),

@@ -92,6 +92,12 @@ _FIXED_RULES: list[Rule] = [
     Rule("new-required-request-property", ERR, "a required request property was added"),
     Rule("new-optional-request-property", INFO, "an optional request property was added"),
     Rule("request-property-removed", WARN, "a request property was removed"),
+    # own: the object rejects unknown fields, so a client still sending the property gets a 400.
+    Rule(
+        "request-property-removed-and-rejected",
+        ERR,
+        "a request property was removed from an object that rejects unknown fields",
+    ),
     Rule("request-property-became-required", ERR, "a request property became required"),
     Rule("request-property-became-optional", INFO, "a request property became optional"),
     # own: unknown fields in a request object are newly rejected (additionalProperties: false).
