@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -53,6 +54,23 @@ def _body_operations(*documents: dict[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _path_methods(documents: list[tuple[str, dict[str, Any]]]) -> list[tuple[re.Pattern[str], str]]:
+    """Allow values per documented path; Starlette's own Allow lists one route's methods only."""
+    found: list[tuple[re.Pattern[str], str]] = []
+    for base_path, document in documents:
+        for template, item in document.get("paths", {}).items():
+            methods = {m.upper() for m in item if m in HTTP_METHODS}
+            if "GET" in methods:
+                methods.add("HEAD")  # Starlette serves HEAD wherever GET is served
+            literal_parts = re.split(r"\{[^/{}]+\}", base_path + template)
+            regex = "[^/]+".join(re.escape(part) for part in literal_parts)
+            found.append((re.compile(regex), ", ".join(sorted(methods))))
+    return found
+
+
 def _request_id_of(request: ConnexionRequest) -> str:
     return str(request.scope.get(REQUEST_ID_SCOPE_KEY) or runtime.request_id())
 
@@ -82,6 +100,10 @@ async def _on_http_error(request: ConnexionRequest, exc: Exception) -> Connexion
         status = exc.status if isinstance(exc, ProblemException) else exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else ""
         headers = dict(exc.headers or {})
+        if int(status) == 405:
+            allowed = runtime.current().allowed_methods(path)
+            if allowed is not None:
+                headers = {"Allow": allowed}
         error = errors.from_http_status(path, request.scope.get("method", ""), int(status), detail, headers)
         if error.status >= 500:
             logger.error("error answer %s for %s: %s", error.status, path, detail)
@@ -134,6 +156,7 @@ def create_app(settings: Settings | None = None) -> StubApp:
         startup_seed=seed,
         examples=ExampleCatalog.from_document(contract_spec, CONTRACT_PATH, "post"),
         body_operations=_body_operations(contract_spec, control_spec),
+        path_methods=_path_methods([("", contract_spec), (CONTROL_PREFIX, control_spec)]),
     )
 
     @contextlib.asynccontextmanager

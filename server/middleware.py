@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import errors, runtime
 from server.errors import StubError
 from server.runtime import Runtime
+from server.settings import CONTROL_PREFIX
 from server.validation import PARSED_JSON_SCOPE_KEY
 
 BODY_SCOPE_KEY = "csbs.body"
@@ -189,6 +190,10 @@ class StubMiddleware:
         contract: bool,
     ) -> tuple[bytes, int]:
         path: str = scope["path"]
+        if _is_slash_variant(path):
+            # Starlette would answer 307 to the path without the slash; the service has no such path.
+            await send_error(send, errors.from_http_status(path, scope["method"], 404, "", {}), request_id)
+            return b"", 404
         limit = self.stub.settings.body_limit
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -287,6 +292,15 @@ class StubMiddleware:
         )
 
 
+def _is_slash_variant(path: str) -> bool:
+    """A contract or stub-control path with a trailing slash (Swagger UI paths excluded)."""
+    if not path.endswith("/") or path == "/":
+        return False
+    if is_contract_path(path):
+        return True
+    return errors.is_control_path(path) and not path.startswith(CONTROL_PREFIX + "/ui")
+
+
 def _content_length(scope: Scope) -> int | None:
     for key, value in scope.get("headers", []):
         if key.lower() == b"content-length":
@@ -341,6 +355,12 @@ class BodyGuard:
         if _depth_exceeds(parsed, MAX_JSON_DEPTH):
             raise errors.bad_request(path, f"the request body nests deeper than {MAX_JSON_DEPTH} levels.")
         scope[PARSED_JSON_SCOPE_KEY] = parsed
+        # connexion treats a body without Content-Length (chunked) as missing: state its length.
+        headers = [
+            (k, v) for k, v in scope["headers"] if k.lower() not in (b"content-length", b"transfer-encoding")
+        ]
+        headers.append((b"content-length", str(len(body)).encode()))
+        scope["headers"] = headers
         await self.app(scope, receive, send)
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -19,6 +20,14 @@ class Runtime:
     examples: ExampleCatalog
     body_operations: frozenset[str] = field(default_factory=frozenset)
     """operationIds whose request body is JSON (BodyGuard checks those)."""
+    path_methods: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    """(path regex, Allow header value) of every documented path, for 405 answers."""
+
+    def allowed_methods(self, path: str) -> str | None:
+        for pattern, allowed in self.path_methods:
+            if pattern.fullmatch(path):
+                return allowed
+        return None
 
 
 _runtime: ContextVar[Runtime] = ContextVar("csbs_stub_runtime")
