@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from breaking_helpers import CONTRACT, REALISTIC, REPO, RULE_FIXTURES, Run, run_cli
 
 SPEC = "openapi/csbs-restore.yaml"
@@ -219,3 +220,17 @@ def test_runs_as_a_module() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "endpoint-deprecated" in result.stdout
+
+
+def test_malformed_but_parsable_spec_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A list or string where OpenAPI wants a mapping ends in a message, not a traceback."""
+    before = RULE_FIXTURES / "endpoint-deprecated" / "before.yaml"
+    document = yaml.safe_load(before.read_text(encoding="utf-8"))
+    document["paths"]["/v1/{project_id}/things"]["post"]["responses"] = "not a mapping"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(document), encoding="utf-8")
+    run = run_cli(["--old", str(before), "--new", str(bad), "--no-ignore"], capsys)
+    assert run.code == 2 and "not a well-formed OpenAPI 3.0 document" in run.err
+    assert "Traceback" not in run.err and run.out == ""

@@ -73,7 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             new = load_file(repo / args.spec)
             new.label, new.path = f"{args.spec} (working tree)", args.spec
-        changes = compare(old, new)
+        try:
+            changes = compare(old, new)
+        except (AttributeError, TypeError, KeyError, ValueError, IndexError) as error:
+            # A document that parses but is not OpenAPI-shaped (a list where a mapping belongs...).
+            raise SpecError(
+                f"{old.label} or {new.label} is not a well-formed OpenAPI 3.0 document "
+                f"({type(error).__name__}: {error}); `make lint` shows where"
+            ) from error
         ignore_path = None if args.no_ignore else args.ignore
         if ignore_path is None and not args.no_ignore and (repo / DEFAULT_IGNORE).is_file():
             ignore_path = repo / DEFAULT_IGNORE
