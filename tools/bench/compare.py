@@ -1,0 +1,385 @@
+"""Side-by-side benchmark: the stub, Prism and a bare Starlette ceiling, interleaved, two loads.
+
+Every round starts each server in turn (the order reverses every other round, so slow drift of
+the machine touches all servers alike), runs each load as a warm-up that is thrown away and then
+a measured run, and stops the server before the next one starts. Ratios are only ever taken
+between servers of the same round: other work on the machine shifts absolute numbers from round
+to round, but hardly the ratio of two runs a minute apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from server.settings import DATABASE_FILE_NAME
+from tools.bench import install
+from tools.bench.loads import (
+    CONTRACT_SPEC,
+    REPO_ROOT,
+    RESTORES_PATH,
+    TENANT_TOKEN,
+    Load,
+    create_body,
+    creates_load,
+    document_request,
+    example_load,
+    write_bench_seed,
+)
+from tools.bench.servers import (
+    RunningServer,
+    ServerKind,
+    ceiling_kind,
+    prism_kind,
+    probe,
+    running,
+    stub_kind,
+)
+from tools.bench.wrk import WrkResult, run_wrk
+
+PRISM = "prism"
+RESTORE_SECONDS = 0.25
+"""How long a bench restore stays in progress (`--restore-seconds`; the default is 2 s). Every
+create still does all its work (a stored restore, later finished once); a short life only lets a
+few thousand seeded servers carry thousands of creates per second without a server coming round
+again while it is still restoring."""
+SETTLE_GAP_S = 1.5
+"""Pause after a creates warm-up: longer than a bench restore's life plus a settle tick, so every
+server the warm-up touched is free again when the measured run comes round to it."""
+
+# Targets of issue 7, checked per round against Prism of the same round.
+TARGET_ALL_WORKERS_RPS_RATIO = 1.5
+TARGET_ONE_WORKER_RPS_RATIO = 1.0
+
+
+@dataclass
+class Measurement:
+    round: int
+    server: str
+    load: str
+    result: WrkResult
+    warmup: WrkResult
+    loadavg_before: float
+    stored_restores: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "round": self.round,
+            "server": self.server,
+            "load": self.load,
+            **self.result.as_dict(),
+            "warmup_requests": self.warmup.requests,
+            "warmup_non_2xx": self.warmup.non_2xx,
+            "loadavg_1m_before": self.loadavg_before,
+            "stored_restores": self.stored_restores,
+        }
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    cpus = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (at least 2)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per run, not measured")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of each measured run")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections kept open")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (it shares the CPUs)")
+    parser.add_argument(
+        "--workers", type=int, default=cpus, help="stub and ceiling workers of the 'all' setup"
+    )
+    parser.add_argument(
+        "--backups", type=int, default=8000, help="seeded backups the creates load rotates over"
+    )
+    parser.add_argument("--loads", default="example,creates", help="comma-separated: example, creates")
+    parser.add_argument(
+        "--servers",
+        default="",
+        help="comma-separated subset of stub-<n>w, prism, ceiling-<n>w (default: all of them)",
+    )
+    parser.add_argument("--stub-arg", action="append", default=[], help="extra argument for python -m server")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports", help="folder for the JSON report")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    arguments = parser.parse_args(argv)
+    if arguments.rounds < 1 or arguments.duration <= 0 or arguments.warmup < 0:
+        parser.error("--rounds must be at least 1 and --duration positive")
+    return arguments
+
+
+def _server_kinds(arguments: argparse.Namespace, prism_bin: Path, seed: Path) -> list[ServerKind]:
+    stub_args = ("--restore-seconds", str(RESTORE_SECONDS), *arguments.stub_arg)
+    worker_counts = sorted({arguments.workers, 1}, reverse=True)
+    kinds = [stub_kind(n, seed, stub_args) for n in worker_counts]
+    kinds.append(prism_kind(prism_bin, CONTRACT_SPEC))
+    kinds.extend(ceiling_kind(n) for n in worker_counts)
+    if arguments.servers:
+        wanted = {name.strip() for name in arguments.servers.split(",") if name.strip()}
+        unknown = wanted - {k.name for k in kinds}
+        if unknown:
+            raise SystemExit(f"unknown servers {sorted(unknown)}; choose from {[k.name for k in kinds]}")
+        kinds = [k for k in kinds if k.name in wanted]
+    return kinds
+
+
+def _probe_request(load: Load, backup_count: int) -> tuple[bytes, dict[str, str]]:
+    headers = {"Content-Type": "application/json", "X-Auth-Token": TENANT_TOKEN}
+    if load.name == "example":
+        return json.dumps(document_request()).encode(), {**headers, "Prefer": "code=200"}
+    # The probe's backup lies outside the rotation, so the load never meets its restore.
+    return json.dumps(create_body(backup_count)).encode(), headers
+
+
+def _stored_restores(server: RunningServer) -> int | None:
+    """How many restores the stub's SQLite file holds (read-only, after the run)."""
+    database = server.scratch / DATABASE_FILE_NAME
+    if not database.exists():
+        return None
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    try:
+        row = connection.execute("SELECT COUNT(*) FROM restores").fetchone()
+    finally:
+        connection.close()
+    return int(row[0])
+
+
+def _measure_server(
+    kind: ServerKind,
+    loads: list[tuple[Load, Path]],
+    arguments: argparse.Namespace,
+    round_number: int,
+    wrk: str,
+    log_dir: Path,
+) -> list[Measurement]:
+    measurements: list[Measurement] = []
+    with running(kind, log_dir) as server:
+        for load, script in loads:
+            body, headers = _probe_request(load, arguments.backups)
+            probe(server, body, headers)
+            url = f"{server.base_url}{RESTORES_PATH}"
+
+            def run(seconds: float, url: str = url, script: Path = script) -> WrkResult:
+                return run_wrk(
+                    wrk,
+                    url,
+                    script,
+                    seconds=seconds,
+                    connections=arguments.connections,
+                    threads=arguments.wrk_threads,
+                )
+
+            warmup = run(max(1.0, arguments.warmup))
+            if load.name == "creates":
+                time.sleep(SETTLE_GAP_S)
+            loadavg = os.getloadavg()[0]
+            result = run(arguments.duration)
+            stored = None
+            if kind.name.startswith("stub") and load.name == "creates":
+                stored = _stored_restores(server)
+            measurement = Measurement(round_number, kind.name, load.name, result, warmup, loadavg, stored)
+            measurements.append(measurement)
+            print(_row(measurement), flush=True)
+    return measurements
+
+
+def _row(m: Measurement) -> str:
+    r = m.result
+    stored = "" if m.stored_restores is None else f"  stored {m.stored_restores}"
+    return (
+        f"  round {m.round}  {m.load:8} {m.server:12} {r.requests_per_s:9.1f} req/s"
+        f"  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms  max {r.max_ms:8.2f} ms"
+        f"  non-2xx {r.non_2xx}  socket errors {r.socket_errors}  load {m.loadavg_before:.2f}{stored}"
+    )
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 3) if denominator else None
+
+
+def ratios(measurements: list[Measurement], all_workers: int) -> list[dict[str, Any]]:
+    """Per round and load: each server's req/s and p99 against Prism and against the ceiling of
+    the same worker count, from runs of that round only."""
+    rows: list[dict[str, Any]] = []
+    keys = sorted({(m.round, m.load) for m in measurements})
+    for round_number, load in keys:
+        same = {m.server: m.result for m in measurements if m.round == round_number and m.load == load}
+        prism = same.get(PRISM)
+        for server, result in same.items():
+            workers = server.split("-")[-1] if "-" in server else ""
+            ceiling = same.get(f"ceiling-{workers}") if server.startswith("stub") else None
+            rows.append(
+                {
+                    "round": round_number,
+                    "load": load,
+                    "server": server,
+                    "requests_per_s": result.requests_per_s,
+                    "rps_vs_prism": _ratio(result.requests_per_s, prism.requests_per_s) if prism else None,
+                    "p99_vs_prism": _ratio(result.p99_ms, prism.p99_ms) if prism else None,
+                    "rps_vs_ceiling": _ratio(result.requests_per_s, ceiling.requests_per_s)
+                    if ceiling
+                    else None,
+                }
+            )
+    return rows
+
+
+def targets(ratio_rows: list[dict[str, Any]], all_workers: int) -> list[dict[str, Any]]:
+    """Issue 7's targets, checked in every round and load where the stub and Prism both ran."""
+    checks: list[dict[str, Any]] = []
+    for row in ratio_rows:
+        if row["rps_vs_prism"] is None:
+            continue
+        where = {"round": row["round"], "load": row["load"], "server": row["server"]}
+        if row["server"] == f"stub-{all_workers}w":
+            checks.append(
+                {
+                    **where,
+                    "target": f"req/s >= {TARGET_ALL_WORKERS_RPS_RATIO}x Prism",
+                    "value": row["rps_vs_prism"],
+                    "met": row["rps_vs_prism"] >= TARGET_ALL_WORKERS_RPS_RATIO,
+                }
+            )
+            checks.append(
+                {
+                    **where,
+                    "target": "p99 <= Prism's",
+                    "value": row["p99_vs_prism"],
+                    "met": row["p99_vs_prism"] is not None and row["p99_vs_prism"] <= 1.0,
+                }
+            )
+        if row["server"] == "stub-1w":
+            checks.append(
+                {
+                    **where,
+                    "target": f"req/s >= {TARGET_ONE_WORKER_RPS_RATIO}x Prism (one worker)",
+                    "value": row["rps_vs_prism"],
+                    "met": row["rps_vs_prism"] >= TARGET_ONE_WORKER_RPS_RATIO,
+                }
+            )
+    return checks
+
+
+def _versions(wrk: str, prism_bin: Path) -> dict[str, str]:
+    def output(command: list[str]) -> str:
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+        text = (completed.stdout or completed.stderr).strip().splitlines()
+        return text[0] if text else "unknown"
+
+    return {
+        "python": platform.python_version(),
+        "connexion": metadata.version("connexion"),
+        "uvicorn": metadata.version("uvicorn"),
+        "jsonschema-rs": metadata.version("jsonschema-rs"),
+        "prism": output([str(prism_bin), "--version"]),
+        "wrk": output([wrk, "--version"]),
+    }
+
+
+def _print_summary(ratio_rows: list[dict[str, Any]], checks: list[dict[str, Any]]) -> None:
+    print("\nratios (each from runs of the same round):")
+    for row in ratio_rows:
+        if not row["server"].startswith("stub"):
+            continue
+        print(
+            f"  round {row['round']}  {row['load']:8} {row['server']:10}"
+            f"  req/s vs Prism {row['rps_vs_prism']}  p99 vs Prism {row['p99_vs_prism']}"
+            f"  req/s vs ceiling {row['rps_vs_ceiling']}"
+        )
+    print("\ntargets:")
+    for check in checks:
+        verdict = "met" if check["met"] else "MISSED"
+        print(
+            f"  round {check['round']}  {check['load']:8} {check['server']:10} {check['target']:40}"
+            f" {check['value']}  {verdict}"
+        )
+
+
+def _write_report(out_dir: Path, report: dict[str, Any]) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out_dir / f"bench-{stamp}.json"
+    text = json.dumps(report, indent=2) + "\n"
+    path.write_text(text, encoding="utf-8")
+    (out_dir / "bench-latest.json").write_text(text, encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    wrk = install.ensure_wrk()
+    prism_bin = install.ensure_prism()
+    load_names = [name.strip() for name in arguments.loads.split(",") if name.strip()]
+    with tempfile.TemporaryDirectory(prefix="bench-") as work:
+        work_dir = Path(work)
+        seed = write_bench_seed(work_dir / "bench-seed.json", arguments.backups + 1)
+        loads: list[tuple[Load, Path]] = []
+        for name in load_names:
+            if name == "example":
+                load = example_load()
+            elif name == "creates":
+                load = creates_load(arguments.backups, arguments.wrk_threads)
+            else:
+                raise SystemExit(f"unknown load {name!r}; choose example or creates")
+            script = work_dir / f"{name}.lua"
+            script.write_text(load.script, encoding="utf-8")
+            loads.append((load, script))
+        kinds = _server_kinds(arguments, prism_bin, seed)
+        log_dir = arguments.out / "bench-logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        print(
+            f"benchmark: {arguments.rounds} rounds x {len(kinds)} servers x {len(loads)} loads,"
+            f" {arguments.warmup:g} s warm-up + {arguments.duration:g} s measured,"
+            f" wrk {arguments.wrk_threads} thread(s) / {arguments.connections} connections, loopback only",
+            flush=True,
+        )
+        measurements: list[Measurement] = []
+        for round_number in range(1, arguments.rounds + 1):
+            order = kinds if round_number % 2 == 1 else list(reversed(kinds))
+            for kind in order:
+                measurements.extend(_measure_server(kind, loads, arguments, round_number, wrk, log_dir))
+    ratio_rows = ratios(measurements, arguments.workers)
+    checks = targets(ratio_rows, arguments.workers)
+    _print_summary(ratio_rows, checks)
+    failures = [m for m in measurements if m.result.non_2xx or m.result.socket_errors or m.warmup.non_2xx]
+    report = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "versions": _versions(wrk, prism_bin),
+        "config": {
+            "rounds": arguments.rounds,
+            "warmup_s": arguments.warmup,
+            "duration_s": arguments.duration,
+            "connections": arguments.connections,
+            "wrk_threads": arguments.wrk_threads,
+            "all_workers": arguments.workers,
+            "rotated_backups": arguments.backups,
+            "stub_args": ["--restore-seconds", str(RESTORE_SECONDS), *arguments.stub_arg],
+        },
+        "servers": {k.name: k.description for k in kinds},
+        "loads": {load.name: load.description for load, _ in loads},
+        "measurements": [m.as_dict() for m in measurements],
+        "ratios": ratio_rows,
+        "targets": checks,
+        "non_2xx_total": sum(m.result.non_2xx for m in measurements),
+    }
+    path = _write_report(arguments.out, report)
+    print(f"\nreport: {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")
+    if failures:
+        print(f"FAILED: {len(failures)} runs had non-2xx answers or socket errors", file=sys.stderr)
+        return 1
+    if arguments.strict and not all(c["met"] for c in checks):
+        return 1
+    return 0

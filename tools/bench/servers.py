@@ -1,0 +1,202 @@
+"""Start and stop the servers under test, each as its own process group on a free loopback port."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.bench.loads import RESTORES_PATH, TENANT_TOKEN
+
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 15.0
+
+
+@dataclass(frozen=True)
+class ServerKind:
+    """How to start one server under test.
+
+    `command` gets the port and a fresh scratch directory and returns the argv.
+    """
+
+    name: str
+    description: str
+    command: Callable[[int, Path], list[str]]
+    workers: int
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    kind: ServerKind
+    port: int
+    pid: int
+    log_path: Path
+    scratch: Path
+    """The server's own scratch directory (the stub's data dir)."""
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def free_port() -> int:
+    """A port the kernel just handed out on loopback (closed again, so a server can bind it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port = probe.getsockname()[1]
+        assert isinstance(port, int)
+        return port
+
+
+def post(port: int, body: bytes, headers: dict[str, str], timeout_s: float = 10.0) -> tuple[int, bytes]:
+    """One POST to the restores path; returns status and body."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout_s)
+    try:
+        connection.request("POST", RESTORES_PATH, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _wait_until_answering(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Poll with a bodiless POST until the server answers anything over HTTP."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {process.returncode} while starting; log {log_path}:\n"
+                + log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+            )
+        try:
+            post(port, b"{}", {"Content-Type": "application/json", "X-Auth-Token": TENANT_TOKEN}, 2.0)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer within {STARTUP_TIMEOUT_S:.0f} s; log {log_path}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group (it started its own), then SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT_S)
+
+
+@contextmanager
+def running(kind: ServerKind, log_dir: Path) -> Iterator[RunningServer]:
+    """Run one server for the duration of the block, in a fresh scratch directory."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{kind.name}-") as scratch:
+        port = free_port()
+        log_path = log_dir / f"{kind.name}-{port}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                kind.command(port, Path(scratch)),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        try:
+            _wait_until_answering(port, process, log_path)
+            yield RunningServer(
+                kind=kind, port=port, pid=process.pid, log_path=log_path, scratch=Path(scratch)
+            )
+        finally:
+            _stop(process)
+
+
+def stub_kind(workers: int, seed_path: Path, extra_args: tuple[str, ...] = ()) -> ServerKind:
+    def command(port: int, scratch: Path) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "server",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--data-dir",
+            str(scratch),
+            "--seed",
+            str(seed_path),
+            *extra_args,
+        ]
+
+    return ServerKind(
+        name=f"stub-{workers}w",
+        description=f"the stub, `python -m server --workers {workers}` (validation, SQLite, journal on)",
+        command=command,
+        workers=workers,
+    )
+
+
+def prism_kind(prism_bin: Path, spec: Path) -> ServerKind:
+    def command(port: int, scratch: Path) -> list[str]:
+        return [str(prism_bin), "mock", "-h", HOST, "-p", str(port), "-v", "silent", str(spec)]
+
+    return ServerKind(
+        name="prism",
+        description="Prism's mock server, `prism mock -v silent` (its fastest mode), same contract",
+        command=command,
+        workers=1,
+    )
+
+
+def ceiling_kind(workers: int) -> ServerKind:
+    def command(port: int, scratch: Path) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tools.bench.ceiling:app",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+
+    return ServerKind(
+        name=f"ceiling-{workers}w",
+        description=f"bare Starlette app, uvicorn --workers {workers}: reads the body, answers fixed bytes",
+        command=command,
+        workers=workers,
+    )
+
+
+def probe(server: RunningServer, body: bytes, headers: dict[str, str]) -> dict[str, object]:
+    """One request before the load: it must be a 200 with a JSON body holding a restore."""
+    status, answer = post(server.port, body, headers)
+    if status != 200:
+        raise RuntimeError(f"{server.kind.name} answered the probe with {status}: {answer[:500]!r}")
+    document = json.loads(answer)
+    if not isinstance(document, dict) or "restore" not in document:
+        raise RuntimeError(f"{server.kind.name} answered the probe without a restore: {answer[:500]!r}")
+    return document
