@@ -8,6 +8,7 @@ import logging
 import logging.config
 import os
 import shlex
+import signal
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Any
 import uvicorn
 import yaml
 
-from server.app import StubApp, create_app
+from server.seeds import load_seed_file
 from server.settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
 
 SETTINGS_ENV = "CSBS_STUB_SETTINGS"
@@ -79,8 +80,10 @@ def settings_from_env() -> Settings:
     return Settings(**raw)
 
 
-def app_from_env() -> StubApp:
-    """uvicorn factory used by every worker process."""
+def app_from_env() -> Any:
+    """uvicorn factory used by every worker process (imported there, so the parent stays light)."""
+    from server.app import create_app
+
     return create_app(settings_from_env())
 
 
@@ -154,6 +157,10 @@ def banner(settings: Settings, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.workers < 1:
@@ -172,25 +179,38 @@ def main(argv: list[str] | None = None) -> int:
         journal_enabled=not args.no_journal,
         swagger_ui=not args.no_swagger_ui,
     )
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler that was
+    # installed before it: make that an ordinary exit, status 0.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     log_config = logging_config(args.log_format, args.log_level.upper())
     logging.config.dictConfig(log_config)
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
+    common: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": log_config,
+        "access_log": False,  # the stub writes its own access log, without credentials
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 5,
+    }
     try:
-        # Build once in the parent: a bad seed or spec fails here with a clear message.
-        create_app(settings).close()
-    except Exception as problem:
+        if args.workers == 1:
+            from server.app import create_app
+
+            app: Any = create_app(settings)
+        else:
+            # Seed the shared file once here; each worker builds its own app from the environment.
+            from server.store import Store
+
+            store = Store(settings.database_path)
+            store.ensure_seeded(load_seed_file(settings.seed_path))
+            store.close()
+    except Exception as problem:  # a bad seed, spec or data directory: say so, no traceback
         print(f"cannot start the stub: {problem}", file=sys.stderr)
         return 1
     print(banner(settings, args.host, args.port), flush=True)
-    uvicorn.run(
-        "server.cli:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=log_config,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
+    if args.workers == 1:
+        uvicorn.run(app, **common)
+    else:
+        uvicorn.run("server.cli:app_from_env", factory=True, workers=args.workers, **common)
     return 0

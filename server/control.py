@@ -83,7 +83,9 @@ async def list_journal(limit: int = 100, after: int = 0) -> Answer:
     # The spec puts no maximum on `after`; seq values fit SQLite's 64-bit INTEGER, so a larger
     # value means the same as the largest one (and must not overflow the query).
     after = min(after, 2**63 - 1)
-    rows = runtime.current().store.list_journal(limit, after)
+    stub = runtime.current()
+    # The table is pruned in batches; the journal never shows more than its configured size.
+    rows = stub.store.list_journal(min(limit, stub.settings.journal_limit), after)
     entries = [
         {
             "seq": row["seq"],

@@ -7,6 +7,7 @@ session's `live_stub` (uvicorn on a loopback port), reset to its seed first.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,11 @@ def make_stub() -> Iterator[Callable[..., InProcessStub]]:
 @pytest.fixture
 def stub(make_stub: Callable[..., InProcessStub]) -> InProcessStub:
     return make_stub()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
 
 
 @pytest.fixture(params=["in-process", "socket"])
