@@ -10,6 +10,7 @@ import os
 import shlex
 import signal
 import sys
+import warnings
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,10 @@ import yaml
 
 from server.seeds import load_seed_file
 from server.settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
+
+# connexion imports starlette.testclient, which warns about httpx at import time; the stub never
+# uses the test client, so the warning is only noise in its output.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 SETTINGS_ENV = "CSBS_STUB_SETTINGS"
 """How the parent process hands the settings to uvicorn's worker processes."""

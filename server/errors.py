@@ -157,4 +157,5 @@ def from_http_status(path: str, method: str, status: int, detail: str, headers: 
 
 
 def encode(error: StubError, request_id: str) -> bytes:
-    return json.dumps(error.body(request_id), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # ASCII escapes: a message may quote client input holding lone surrogates, which UTF-8 cannot encode.
+    return json.dumps(error.body(request_id), separators=(",", ":")).encode("ascii")

@@ -95,9 +95,26 @@ def _string(entry: dict[str, Any], key: str, where: str, pattern: re.Pattern[str
     return value
 
 
+def _check_text(node: Any, where: str) -> None:
+    """Every string must be storable as UTF-8 (JSON allows lone surrogates such as "\\ud800")."""
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            raise SeedError(f"{where} is not valid Unicode text") from None
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _check_text(key, f"{where} key")
+            _check_text(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_text(item, f"{where}[{index}]")
+
+
 def parse_seed(document: Any) -> Seed:
     """Check a seed document and turn it into a `Seed`; raise `SeedError` naming the bad entry."""
     _require(isinstance(document, dict), "the seed must be a mapping with admin_tokens and projects")
+    _check_text(document, "seed")
     admin_tokens = document.get("admin_tokens", [])
     _require(
         isinstance(admin_tokens, list) and all(isinstance(t, str) and t for t in admin_tokens),

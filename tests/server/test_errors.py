@@ -240,3 +240,18 @@ def test_every_answer_has_its_own_request_id(api: StubApi) -> None:
     ids = [a.headers.get("x-request-id") for a in answers]
     assert all(ids), ids
     assert len(set(ids)) == len(ids)
+
+
+def test_lone_surrogates_in_json_never_cause_a_500(api: StubApi) -> None:
+    """JSON may escape lone surrogates ("\\ud800"), which Python holds but UTF-8 cannot encode."""
+    unknown_field = api.create(content=b'{"restore": {"\\ud800": 1}}', headers=JSON)
+    error = assert_error(unknown_field, 400, "CSBS.9001")
+    assert "\ud800" in error["error_msg"]
+    body = json.dumps(document_request()).replace(
+        '"restore": {', '"restore": {"restore_target": "\\ud800x", ', 1
+    )
+    echoed = api.create(content=body.encode(), headers=JSON)
+    assert echoed.status_code == 200, echoed.text
+    assert echoed.json()["restore"]["restore_target"] == "\ud800x"
+    seed = b'{"admin_tokens": ["\\ud800"], "projects": []}'
+    assert_error(api.control("PUT", "/seed", content=seed, headers=JSON), 400, "STUB.0400", control=True)
