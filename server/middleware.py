@@ -315,6 +315,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Refuse an object that repeats a name: parsers disagree on which value wins (RFC 8259 §4)."""
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError(f"the name {errors.shorten(name, 80)!r} appears twice in one object")
+        result[name] = value
+    return result
+
+
 class BodyGuard:
     """Checks Content-Type, encoding and JSON syntax of bodies of JSON operations (see module doc)."""
 
@@ -345,7 +355,7 @@ class BodyGuard:
                 path, f"the request body is not valid UTF-8 (invalid byte at offset {exc.start})."
             ) from None
         try:
-            parsed = json.loads(text, parse_constant=_reject_constant)
+            parsed = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_names)
         except json.JSONDecodeError as exc:
             raise errors.bad_request(
                 path, f"the request body is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})."
