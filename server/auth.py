@@ -5,6 +5,7 @@ Contract (`X-Auth-Token`): a tenant token from the seed maps to its project. No 
 project's path -> 403 `CSBS.9009`. A malformed project ID in the path is left to validation (400).
 
 Stub control (`X-Admin-Token`): only admin tokens; a tenant token -> 403, anything else -> 401.
+A credential header sent twice is refused (401) rather than one of its values picked.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from server.errors import StubError
 from server.seeds import PROJECT_ID
 
 
+def _repeated(request: Any, header: str) -> bool:
+    """Two values of one credential header are ambiguous: a proxy may have checked the other one."""
+    return len(request.headers.getlist(header)) > 1
+
+
 def verify_tenant_token(api_key: str, request: Any, required_scopes: Any = None) -> dict[str, Any]:
+    if _repeated(request, "X-Auth-Token"):
+        raise errors.unauthorized()
     role = runtime.current().store.token_role(api_key)
     if role is None or role[0] != "tenant" or role[1] is None:
         raise errors.unauthorized()
@@ -31,11 +39,14 @@ def verify_tenant_token(api_key: str, request: Any, required_scopes: Any = None)
     return {"sub": project_id, "project_id": project_id}
 
 
-def verify_admin_token(api_key: str, required_scopes: Any = None) -> dict[str, Any]:
+def verify_admin_token(api_key: str, request: Any, required_scopes: Any = None) -> dict[str, Any]:
     role = runtime.current().store.token_role(api_key)
-    if role is None:
+    if role is None or _repeated(request, "X-Admin-Token"):
         raise StubError(
-            401, errors.STUB_UNAUTHORIZED, "The X-Admin-Token header is missing or unknown.", gateway=True
+            401,
+            errors.STUB_UNAUTHORIZED,
+            "The X-Admin-Token header is missing, unknown or repeated.",
+            gateway=True,
         )
     if role[0] != "admin":
         raise StubError(
