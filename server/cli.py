@@ -197,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         "access_log": False,  # the stub writes its own access log, without credentials
         "lifespan": "on",
         "timeout_graceful_shutdown": 5,
+        # Requests uvicorn cannot parse get the service's JSON error body, not text/plain.
+        "http": "server.protocol:JsonErrorHttpToolsProtocol",
     }
     try:
         if args.workers == 1:
