@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS backups (
     volume_backups TEXT NOT NULL   -- JSON list
 );
 CREATE INDEX IF NOT EXISTS backups_by_checkpoint ON backups (project_id, checkpoint_id);
+-- A create looks up the target server's volumes; without it that is a scan of every backup.
+CREATE INDEX IF NOT EXISTS backups_by_server ON backups (project_id, resource_id);
 CREATE TABLE IF NOT EXISTS restores (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
