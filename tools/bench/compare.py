@@ -109,6 +109,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="comma-separated subset of stub-<n>w, prism, ceiling-<n>w (default: all of them)",
     )
     parser.add_argument("--stub-arg", action="append", default=[], help="extra argument for python -m server")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of the repo (e.g. a git worktree of an older commit): its stub runs"
+        " too, as base-<n>w, to measure what a change gained",
+    )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports", help="folder for the JSON report")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     arguments = parser.parse_args(argv)
@@ -121,6 +127,8 @@ def _server_kinds(arguments: argparse.Namespace, prism_bin: Path, seed: Path) ->
     stub_args = ("--restore-seconds", str(RESTORE_SECONDS), *arguments.stub_arg)
     worker_counts = sorted({arguments.workers, 1}, reverse=True)
     kinds = [stub_kind(n, seed, stub_args) for n in worker_counts]
+    if arguments.baseline is not None:
+        kinds.extend(stub_kind(n, seed, stub_args, arguments.baseline.resolve()) for n in worker_counts)
     kinds.append(prism_kind(prism_bin, CONTRACT_SPEC))
     kinds.extend(ceiling_kind(n) for n in worker_counts)
     if arguments.servers:
@@ -184,7 +192,7 @@ def _measure_server(
             loadavg = os.getloadavg()[0]
             result = run(arguments.duration)
             stored = None
-            if kind.name.startswith("stub") and load.name == "creates":
+            if kind.name.startswith(("stub", "base")) and load.name == "creates":
                 stored = _stored_restores(server)
             measurement = Measurement(round_number, kind.name, load.name, result, warmup, loadavg, stored)
             measurements.append(measurement)
@@ -216,7 +224,9 @@ def ratios(measurements: list[Measurement], all_workers: int) -> list[dict[str, 
         prism = same.get(PRISM)
         for server, result in same.items():
             workers = server.split("-")[-1] if "-" in server else ""
-            ceiling = same.get(f"ceiling-{workers}") if server.startswith("stub") else None
+            stub_like = server.startswith(("stub", "base"))
+            ceiling = same.get(f"ceiling-{workers}") if stub_like else None
+            baseline = same.get(f"base-{workers}") if server.startswith("stub") else None
             rows.append(
                 {
                     "round": round_number,
@@ -228,6 +238,10 @@ def ratios(measurements: list[Measurement], all_workers: int) -> list[dict[str, 
                     "rps_vs_ceiling": _ratio(result.requests_per_s, ceiling.requests_per_s)
                     if ceiling
                     else None,
+                    "rps_vs_baseline": _ratio(result.requests_per_s, baseline.requests_per_s)
+                    if baseline
+                    else None,
+                    "p99_vs_baseline": _ratio(result.p99_ms, baseline.p99_ms) if baseline else None,
                 }
             )
     return rows
@@ -291,12 +305,17 @@ def _versions(wrk: str, prism_bin: Path) -> dict[str, str]:
 def _print_summary(ratio_rows: list[dict[str, Any]], checks: list[dict[str, Any]]) -> None:
     print("\nratios (each from runs of the same round):")
     for row in ratio_rows:
-        if not row["server"].startswith("stub"):
+        if not row["server"].startswith(("stub", "base")):
             continue
+        baseline = (
+            f"  req/s vs baseline {row['rps_vs_baseline']}  p99 vs baseline {row['p99_vs_baseline']}"
+            if row["rps_vs_baseline"] is not None
+            else ""
+        )
         print(
             f"  round {row['round']}  {row['load']:8} {row['server']:10}"
             f"  req/s vs Prism {row['rps_vs_prism']}  p99 vs Prism {row['p99_vs_prism']}"
-            f"  req/s vs ceiling {row['rps_vs_ceiling']}"
+            f"  req/s vs ceiling {row['rps_vs_ceiling']}{baseline}"
         )
     print("\ntargets:")
     for check in checks:
@@ -367,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             "all_workers": arguments.workers,
             "rotated_backups": arguments.backups,
             "stub_args": ["--restore-seconds", str(RESTORE_SECONDS), *arguments.stub_arg],
+            "baseline": str(arguments.baseline) if arguments.baseline else None,
         },
         "servers": {k.name: k.description for k in kinds},
         "loads": {load.name: load.description for load, _ in loads},

@@ -34,6 +34,8 @@ class ServerKind:
     description: str
     command: Callable[[int, Path], list[str]]
     workers: int
+    cwd: Path | None = None
+    """Directory to start in (another checkout of the repo for a baseline stub)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def running(kind: ServerKind, log_dir: Path) -> Iterator[RunningServer]:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                cwd=kind.cwd,
             )
         try:
             _wait_until_answering(port, process, log_path)
@@ -126,7 +129,11 @@ def running(kind: ServerKind, log_dir: Path) -> Iterator[RunningServer]:
             _stop(process)
 
 
-def stub_kind(workers: int, seed_path: Path, extra_args: tuple[str, ...] = ()) -> ServerKind:
+def stub_kind(
+    workers: int, seed_path: Path, extra_args: tuple[str, ...] = (), checkout: Path | None = None
+) -> ServerKind:
+    """The stub with `workers` workers; from `checkout` (another work tree) for a baseline."""
+
     def command(port: int, scratch: Path) -> list[str]:
         return [
             sys.executable,
@@ -145,6 +152,14 @@ def stub_kind(workers: int, seed_path: Path, extra_args: tuple[str, ...] = ()) -
             *extra_args,
         ]
 
+    if checkout is not None:
+        return ServerKind(
+            name=f"base-{workers}w",
+            description=f"the stub as checked out in {checkout}, `python -m server --workers {workers}`",
+            command=command,
+            workers=workers,
+            cwd=checkout,
+        )
     return ServerKind(
         name=f"stub-{workers}w",
         description=f"the stub, `python -m server --workers {workers}` (validation, SQLite, journal on)",
