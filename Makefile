@@ -29,7 +29,8 @@ help:
 	@echo "make soak             minutes of mixed traffic with periodic kills"
 
 $(STAMP): requirements.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# A venv left half-built by an interrupted run has python but no pip: rebuild it.
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
 
