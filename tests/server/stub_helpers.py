@@ -149,8 +149,9 @@ class StubApi:
 class InProcessStub(StubApi):
     """Synchronous calls into the ASGI app; no sockets. `.app.runtime.store` is the live state."""
 
-    def __init__(self, app: StubApp) -> None:
+    def __init__(self, app: StubApp, *, owns_app: bool = True) -> None:
         self.app = app
+        self.owns_app = owns_app
         self.restore_seconds = app.runtime.settings.restore_seconds
         self.loop = asyncio.new_event_loop()
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://stub.test")
@@ -161,7 +162,8 @@ class InProcessStub(StubApi):
     def close(self) -> None:
         self.loop.run_until_complete(self.client.aclose())
         self.loop.close()
-        self.app.close()
+        if self.owns_app:
+            self.app.close()
 
 
 class SocketStub(StubApi):
