@@ -13,25 +13,34 @@ The process and raw-socket helpers here are shared with `tests/reliability/`.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import http.client
 import io
 import json
 import os
+import random
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import httpx
 import yaml
+
+from server.settings import DATABASE_FILE_NAME
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -48,6 +57,15 @@ _SEED_NAMESPACE = uuid.UUID("6d2c1f0e-8a4b-4c3d-9e5f-0a1b2c3d4e5f")
 
 # What must never reach a client: signs of a stack trace or of the stub's own files.
 LEAK_MARKERS: tuple[str, ...] = ("Traceback", "/work/", ".py", 'File "', "site-packages")
+# Fields of a restore that never change after it is created (status and resources_* do).
+IMMUTABLE_FIELDS: tuple[str, ...] = (
+    "id",
+    "checkpoint_id",
+    "project_id",
+    "provider_id",
+    "parameters",
+    "restore_target",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +98,17 @@ class SeedServer:
         return {"restore": restore}
 
 
+DOCUMENT_SERVER = SeedServer(
+    project_id=DEMO_PROJECT,
+    item_id="504b7d59-c361-411f-9ed3-814f35d08e3d",
+    checkpoint_id="a2b9fb53-2770-4fcd-9bad-6cadd56e6c09",
+    server_id="f45c477a-57e5-465f-999f-d845083962db",
+    backup_id="bc118c24-3234-4afd-8423-d66d3d677649",
+    volume_id="ee27f809-6fb5-40ae-ac46-c932bb4ee8fe",
+)
+"""The document's example backup; generated seeds hold it too, so the document's request works."""
+
+
 def seed_servers(project_id: str, count: int) -> list[SeedServer]:
     """`count` servers of `project_id` with deterministic IDs (UUIDv5), the same on every run."""
 
@@ -103,10 +132,11 @@ def write_seed(path: Path, servers_per_project: int) -> dict[str, list[SeedServe
     """Write a seed YAML with the default tenants and many independent servers per project.
 
     Load tests need many servers because the stub refuses a second restore of a server that is
-    still being restored (CSBS.6015).
+    still being restored (CSBS.6015). The demo project also holds the document's example backup
+    (`DOCUMENT_SERVER`), which is not part of the returned lists.
     """
     servers = {
-        DEMO_PROJECT: seed_servers(DEMO_PROJECT, servers_per_project),
+        DEMO_PROJECT: [DOCUMENT_SERVER, *seed_servers(DEMO_PROJECT, servers_per_project)],
         OTHER_PROJECT: seed_servers(OTHER_PROJECT, servers_per_project),
     }
     tokens = {DEMO_PROJECT: DEMO_TOKEN, OTHER_PROJECT: OTHER_TOKEN}
@@ -142,6 +172,7 @@ def write_seed(path: Path, servers_per_project: int) -> dict[str, list[SeedServe
         ],
     }
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    servers[DEMO_PROJECT] = servers[DEMO_PROJECT][1:]
     return servers
 
 
@@ -341,14 +372,15 @@ class StubProcess:
         self.wait_ready(ready_timeout)
 
     def wait_ready(self, timeout: float) -> None:
-        """Wait until the stub answers HTTP (any status) on its port."""
+        """Wait until the stub's health check answers 200."""
         deadline = time.monotonic() + timeout
-        probe = build_request("GET", "/", content_length=False)
+        probe = build_request("GET", "/_stub/health", content_length=False)
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"the stub exited during start-up:\n{self.logs()[-4000:]}")
             with contextlib.suppress(OSError, TimeoutError, http.client.HTTPException):
-                if raw_exchange(self.port, probe, timeout=2.0, request_method="GET") is not None:
+                answer = raw_exchange(self.port, probe, timeout=2.0, request_method="GET")
+                if answer is not None and answer.status == 200:
                     return
             time.sleep(0.1)
         self.kill9()
@@ -421,3 +453,474 @@ def running_stub(
         yield stub
     finally:
         stub.stop()
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateOutcome:
+    """What one create-restore call got: an answer, or a transport failure (no answer)."""
+
+    client: int
+    server: SeedServer
+    status: int | None
+    error_code: str | None = None
+    restore: dict[str, Any] | None = None
+    text: str = ""
+    transport_error: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status == 200 and self.restore is not None
+
+
+def send_create(http: httpx.Client, client: int, server: SeedServer, token: str) -> CreateOutcome:
+    try:
+        response = http.post(
+            f"/v1/{server.project_id}/restores",
+            json=server.create_body(),
+            headers={"X-Auth-Token": token},
+        )
+    except httpx.HTTPError as exc:
+        return CreateOutcome(client, server, None, transport_error=f"{type(exc).__name__}: {exc}")
+    text = response.text[:2000]
+    try:
+        payload = response.json()
+    except ValueError:
+        return CreateOutcome(client, server, response.status_code, text=text)
+    if response.status_code == 200 and isinstance(payload, dict) and isinstance(payload.get("restore"), dict):
+        return CreateOutcome(client, server, 200, restore=payload["restore"], text=text)
+    code = payload.get("error_code") if isinstance(payload, dict) else None
+    return CreateOutcome(client, server, response.status_code, error_code=str(code), text=text)
+
+
+def run_clients(
+    base_url: str,
+    plans: Sequence[Sequence[SeedServer]],
+    token: str,
+    *,
+    stop: threading.Event | None = None,
+    timeout: float = 30.0,
+    outcomes: list[CreateOutcome] | None = None,
+) -> list[CreateOutcome]:
+    """One thread and one HTTP connection pool per plan; all start together; bounded by the plans.
+
+    Each outcome is appended to `outcomes` (a new list unless given) as soon as it is known, so
+    another thread can watch progress. `stop` ends every client early (the rest of its plan is
+    not sent).
+    """
+    collected: list[CreateOutcome] = [] if outcomes is None else outcomes
+    lock = threading.Lock()
+    start = threading.Barrier(len(plans))
+
+    def client_loop(index: int, plan: Sequence[SeedServer]) -> None:
+        with httpx.Client(base_url=base_url, timeout=timeout) as http:
+            start.wait()
+            for server in plan:
+                if stop is not None and stop.is_set():
+                    break
+                outcome = send_create(http, index, server, token)
+                with lock:
+                    collected.append(outcome)
+
+    threads = [
+        threading.Thread(target=client_loop, args=(i, plan), daemon=True) for i, plan in enumerate(plans)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout * (len(max(plans, key=len)) + 2))
+    return collected
+
+
+def read_stored_restores(database: Path) -> dict[str, dict[str, Any]]:
+    """Every stored restore by ID, read from the stub's SQLite file in read-only mode.
+
+    Needs the server running (or cleanly stopped): after a crash, SQLite's WAL recovery needs
+    write access, which a read-only connection does not have.
+    """
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    try:
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute(
+            "SELECT id, project_id, server_id, status, created_at, finish_at, document"
+            " FROM restores ORDER BY seq"
+        ).fetchall()
+    finally:
+        connection.close()
+    stored: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        record = dict(row)
+        record["document"] = json.loads(row["document"])
+        if row["id"] in stored:
+            raise AssertionError(f"restore {row['id']} is stored twice")
+        stored[row["id"]] = record
+    return stored
+
+
+class BackgroundLoad:
+    """`run_clients` in a background thread, so the caller can kill the stub while it runs."""
+
+    def __init__(
+        self, base_url: str, plans: Sequence[Sequence[SeedServer]], token: str, *, timeout: float = 10.0
+    ) -> None:
+        self.stop_event = threading.Event()
+        self.outcomes: list[CreateOutcome] = []
+        self._thread = threading.Thread(
+            target=self._run, args=(base_url, plans, token, timeout), name="background-load", daemon=True
+        )
+
+    def _run(self, base_url: str, plans: Sequence[Sequence[SeedServer]], token: str, timeout: float) -> None:
+        run_clients(base_url, plans, token, stop=self.stop_event, timeout=timeout, outcomes=self.outcomes)
+
+    def start(self) -> BackgroundLoad:
+        self._thread.start()
+        return self
+
+    def wait_for_acknowledged(self, count: int, timeout: float = 120.0) -> None:
+        """Block until `count` creates were answered 200 (the load is really under way)."""
+        deadline = time.monotonic() + timeout
+        while sum(1 for outcome in list(self.outcomes) if outcome.acknowledged) < count:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise TimeoutError(f"fewer than {count} creates were acknowledged")
+            time.sleep(0.02)
+
+    def finish(self, timeout: float = 120.0) -> list[CreateOutcome]:
+        """Tell the clients to stop, wait for them and return every outcome."""
+        self.stop_event.set()
+        self._thread.join(timeout=timeout)
+        if self._thread.is_alive():
+            raise TimeoutError("the load clients did not stop")
+        return self.outcomes
+
+
+# --- the soak itself -------------------------------------------------------------------------
+
+
+def hostile_requests() -> list[tuple[str, bytes]]:
+    """A small, cheap set of refused requests for the soak (the full corpus is tests/reliability)."""
+    path = f"/v1/{DEMO_PROJECT}/restores"
+    json_headers = (("X-Auth-Token", DEMO_TOKEN), ("Content-Type", "application/json"))
+    valid = json.dumps(seed_servers(DEMO_PROJECT, 1)[0].create_body()).encode()
+    depth = 10_000
+    return [
+        ("malformed-json", build_request("POST", path, body=b'{"restore": ', headers=json_headers)),
+        (
+            "wrong-type",
+            build_request("POST", path, body=b'{"restore": {"checkpoint_id": 7}}', headers=json_headers),
+        ),
+        ("non-utf8", build_request("POST", path, body=b'{"restore": "\xff\xfe"}', headers=json_headers)),
+        ("deep-nesting", build_request("POST", path, body=b"[" * depth + b"]" * depth, headers=json_headers)),
+        (
+            "duplicate-keys",
+            build_request("POST", path, body=b'{"restore": 1, "restore": {}}', headers=json_headers),
+        ),
+        (
+            "no-token",
+            build_request("POST", path, body=valid, headers=(("Content-Type", "application/json"),)),
+        ),
+        (
+            "other-tenant-path",
+            build_request("POST", f"/v1/{OTHER_PROJECT}/restores", body=valid, headers=json_headers),
+        ),
+        (
+            "wrong-content-type",
+            build_request(
+                "POST",
+                path,
+                body=valid,
+                headers=(("X-Auth-Token", DEMO_TOKEN), ("Content-Type", "text/plain")),
+            ),
+        ),
+        ("other-method", build_request("DELETE", path, headers=json_headers)),
+        (
+            "encoded-traversal",
+            build_request(
+                "POST", "/v1/%2e%2e%2f%2e%2e%2fetc%2fpasswd/restores", body=valid, headers=json_headers
+            ),
+        ),
+        ("2mb-body", build_request("POST", path, body=b" " * (2 << 20) + valid, headers=json_headers)),
+        (
+            "control-api-as-tenant",
+            build_request("GET", "/_stub/restores", headers=(("X-Admin-Token", DEMO_TOKEN),)),
+        ),
+    ]
+
+
+def refusal_problem(response: RawResponse) -> str | None:
+    """Why an answer to a hostile request is not a clean refusal, or None when it is one."""
+    if not 400 <= response.status < 500:
+        return f"status {response.status}"
+    text = response.body.decode("latin-1")
+    leaked = [marker for marker in LEAK_MARKERS if marker in text]
+    if leaked:
+        return f"body leaks {leaked}"
+    if (response.header("Content-Type") or "").split(";")[0].strip() != "application/json":
+        return f"content type {response.header('Content-Type')!r}"
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return "body is not JSON"
+    if not isinstance(body, dict) or not {"error_code", "error_msg"} <= body.keys():
+        return "body lacks error_code/error_msg"
+    return None
+
+
+@dataclasses.dataclass
+class SoakReport:
+    minutes: float
+    workers: int
+    clients: int
+    requests_sent: int = 0
+    requests_served: int = 0
+    creates_acknowledged: int = 0
+    kills_survived: int = 0
+    restores_checked: int = 0
+    restores_lost: int = 0
+    restores_changed: int = 0
+    restores_stuck: int = 0
+    answers_by_class: dict[str, int] = dataclasses.field(default_factory=dict)
+    violations: dict[str, int] = dataclasses.field(default_factory=dict)
+    violation_examples: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.violations
+            and self.restores_lost == 0
+            and self.restores_changed == 0
+            and self.restores_stuck == 0
+            and self.kills_survived > 0
+            and self.creates_acknowledged > 0
+        )
+
+    def render(self) -> str:
+        lines = [
+            f"soak: {self.minutes:g} min, {self.workers} workers, {self.clients} clients",
+            f"  requests sent       {self.requests_sent}",
+            f"  requests served     {self.requests_served}",
+            f"  creates acknowledged {self.creates_acknowledged}",
+            f"  kills survived      {self.kills_survived}",
+            f"  restores checked    {self.restores_checked}",
+            f"  restores lost       {self.restores_lost}",
+            f"  restores changed    {self.restores_changed}",
+            f"  restores stuck      {self.restores_stuck}",
+            "  answers by class:",
+            *[f"    {name:<34} {count}" for name, count in sorted(self.answers_by_class.items())],
+            "  violations:" + ("" if self.violations else " none"),
+            *[f"    {name:<34} {count}" for name, count in sorted(self.violations.items())],
+            *[f"    e.g. {example}" for example in self.violation_examples[:10]],
+            f"result: {'PASS' if self.ok else 'FAIL'}",
+        ]
+        return "\n".join(lines)
+
+
+class Soak:
+    """Clients, the kill loop and the bookkeeping of one soak run."""
+
+    def __init__(
+        self, stub: StubProcess, servers: list[SeedServer], report: SoakReport, random_seed: int
+    ) -> None:
+        self.stub = stub
+        self.servers = servers
+        self.report = report
+        self.random_seed = random_seed
+        self.hostile = hostile_requests()
+        self.lock = threading.Lock()
+        self.answers: Counter[str] = Counter()
+        self.violations: Counter[str] = Counter()
+        self.acknowledged: dict[str, CreateOutcome] = {}
+        # Incremented when a kill starts: a request sent in an older generation that got no
+        # answer was cut off by the kill, not dropped by a running stub.
+        self.generation = 0
+        self.stop = threading.Event()
+
+    def note(self, answer_class: str, violation: str | None = None, example: str = "") -> None:
+        with self.lock:
+            self.answers[answer_class] += 1
+            if violation is not None:
+                self.violations[violation] += 1
+                if len(self.report.violation_examples) < 50:
+                    self.report.violation_examples.append(f"{violation}: {example[:300]}")
+
+    def client(self, index: int, deadline: float) -> None:
+        rng = random.Random(self.random_seed * 1000 + index)
+        mine = self.servers[index :: self.report.clients]
+        position = 0
+        with httpx.Client(base_url=self.stub.base_url, timeout=15.0) as http:
+            while not self.stop.is_set() and time.monotonic() < deadline:
+                generation = self.generation
+                if rng.random() < 0.7:
+                    server = mine[position % len(mine)]
+                    position += 1
+                    self.valid_create(http, index, server, generation)
+                else:
+                    name, request = self.hostile[rng.randrange(len(self.hostile))]
+                    self.hostile_request(name, request, generation)
+
+    def unanswered(self, generation: int, detail: str) -> None:
+        if generation != self.generation or not self.stub.alive():
+            self.note("no answer: stub being killed")
+            time.sleep(0.05)  # do not spin while the stub restarts
+        else:
+            self.note("no answer while up", "no answer while up", detail)
+
+    def valid_create(self, http: httpx.Client, index: int, server: SeedServer, generation: int) -> None:
+        outcome = send_create(http, index, server, DEMO_TOKEN)
+        with self.lock:
+            self.report.requests_sent += 1
+        if outcome.status is None:
+            self.unanswered(generation, outcome.transport_error or "")
+            return
+        with self.lock:
+            self.report.requests_served += 1
+        if outcome.acknowledged and outcome.restore is not None:
+            with self.lock:
+                self.acknowledged[outcome.restore["id"]] = outcome
+            self.note("valid: 200")
+        elif outcome.status == 400 and outcome.error_code == "CSBS.6015":
+            self.note("valid: 400 CSBS.6015 server restoring")
+        elif outcome.status >= 500:
+            self.note(f"valid: {outcome.status}", "5xx", outcome.text)
+        else:
+            self.note(f"valid: {outcome.status} {outcome.error_code}", "valid create refused", outcome.text)
+
+    def hostile_request(self, name: str, request: bytes, generation: int) -> None:
+        with self.lock:
+            self.report.requests_sent += 1
+        try:
+            response = raw_exchange(self.stub.port, request, timeout=15.0)
+        except (OSError, TimeoutError, http.client.HTTPException) as exc:
+            self.unanswered(generation, f"{name}: {type(exc).__name__}: {exc}")
+            return
+        if response is None:
+            self.unanswered(generation, f"{name}: connection closed without an answer")
+            return
+        with self.lock:
+            self.report.requests_served += 1
+        problem = refusal_problem(response)
+        if problem is None:
+            self.note(f"hostile: {response.status}")
+        elif response.status >= 500:
+            self.note(f"hostile: {response.status}", "5xx", f"{name}: {response.body[:200]!r}")
+        else:
+            self.note(f"hostile: {response.status}", "unclean refusal", f"{name}: {problem}")
+
+    def verify(self, *, final: bool) -> None:
+        """Every acknowledged restore is stored unchanged; at the end, none is still in progress."""
+        stored = read_stored_restores(self.stub.data_dir / DATABASE_FILE_NAME)
+        with self.lock:
+            acknowledged = list(self.acknowledged.values())
+        lost = changed = stuck = 0
+        for outcome in acknowledged:
+            assert outcome.restore is not None
+            record = stored.get(outcome.restore["id"])
+            if record is None:
+                lost += 1
+                continue
+            document = record["document"]
+            if any(document.get(key) != outcome.restore.get(key) for key in IMMUTABLE_FIELDS):
+                changed += 1
+            if final and document.get("status") not in ("success", "fail"):
+                stuck += 1
+        self.report.restores_checked = len(acknowledged)
+        self.report.restores_lost = max(self.report.restores_lost, lost)
+        self.report.restores_changed = max(self.report.restores_changed, changed)
+        if final:
+            self.report.restores_stuck = stuck
+
+    def run(self, minutes: float, kill_every: float) -> None:
+        deadline = time.monotonic() + minutes * 60
+        threads = [
+            threading.Thread(
+                target=self.client, args=(index, deadline), name=f"soak-client-{index}", daemon=True
+            )
+            for index in range(self.report.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        rng = random.Random(self.random_seed)
+        while True:
+            pause = kill_every * rng.uniform(0.6, 1.4)
+            if time.monotonic() + pause >= deadline - 5:
+                break
+            time.sleep(pause)
+            with self.lock:
+                self.generation += 1
+            self.stub.kill9()
+            self.stub.start()
+            self.report.kills_survived += 1
+            self.verify(final=False)
+        while time.monotonic() < deadline:
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        self.stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    def settle(self, timeout: float) -> None:
+        """Wait (bounded) until no restore is in progress, then check everything once more."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            stored = read_stored_restores(self.stub.data_dir / DATABASE_FILE_NAME)
+            if all(record["document"].get("status") != "in_progress" for record in stored.values()):
+                break
+            time.sleep(0.5)
+        self.verify(final=True)
+        self.report.creates_acknowledged = len(self.acknowledged)
+        self.report.answers_by_class = dict(self.answers)
+        log = self.stub.logs()
+        for marker in ("Traceback", "database is locked"):
+            if marker in log:
+                self.violations[f"server log contains {marker!r}"] += log.count(marker)
+        self.report.violations = dict(self.violations)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.soak", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--minutes", type=float, default=3.0, help="how long traffic runs (default 3, max 60)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of the stub (default 2)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent client threads (default 16)")
+    parser.add_argument(
+        "--kill-every", type=float, default=20.0, help="mean seconds between kill -9 (default 20)"
+    )
+    parser.add_argument(
+        "--servers", type=int, default=1000, help="servers per project in the seed (default 1000)"
+    )
+    parser.add_argument("--random-seed", type=int, default=1, help="seed of the traffic mix and kill times")
+    parser.add_argument("--report", type=Path, help="also write the report as JSON to this file")
+    parser.add_argument("--keep-data", type=Path, help="use this directory for data and logs and keep it")
+    args = parser.parse_args(argv)
+    if not 0 < args.minutes <= 60:
+        parser.error("--minutes must be in (0, 60]")
+    if not 1 <= args.clients <= 256 or not 1 <= args.workers <= 16 or args.kill_every < 2:
+        parser.error("need 1-256 clients, 1-16 workers and --kill-every of at least 2 seconds")
+
+    with contextlib.ExitStack() as stack:
+        if args.keep_data is not None:
+            root = args.keep_data
+            root.mkdir(parents=True, exist_ok=True)
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="csbs-soak-")))
+        servers = write_seed(root / "seed.yaml", args.servers)[DEMO_PROJECT]
+        stub = StubProcess(
+            root / "data", workers=args.workers, seed=root / "seed.yaml", log_path=root / "server.log"
+        )
+        report = SoakReport(minutes=args.minutes, workers=args.workers, clients=args.clients)
+        soak = Soak(stub, servers, report, args.random_seed)
+        stub.start()
+        try:
+            soak.run(args.minutes, args.kill_every)
+            soak.settle(timeout=60)
+        finally:
+            stub.stop()
+        print(report.render())
+        if args.report is not None:
+            args.report.parent.mkdir(parents=True, exist_ok=True)
+            args.report.write_text(json.dumps(dataclasses.asdict(report), indent=2) + "\n", encoding="utf-8")
+        if not report.ok:
+            print(f"server log: {stub.log_path}" if args.keep_data else stub.logs()[-3000:], file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
