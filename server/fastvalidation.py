@@ -1,7 +1,8 @@
 """Compiled body validators: jsonschema-rs decides "valid" fast, connexion's own path words every error.
 
-Plugged in through connexion's public `validator_map`. For each body schema the request and
-response validators compile, once, a jsonschema-rs Draft 4 validator of a translated schema:
+Plugged in through connexion's public `validator_map`. For each schema the request-body,
+response-body and parameter validators compile, once, a jsonschema-rs Draft 4 validator of a
+translated schema:
 
 - a body the compiled validator accepts is accepted at once;
 - any other body (or one the compiled validator cannot take, e.g. a lone surrogate or a huge
@@ -12,8 +13,10 @@ That is only right if "compiled accepts" implies "connexion accepts". `translate
 compiles a schema only when every keyword in it is one whose meaning the two implementations
 share, and returns None (original path for every body) otherwise:
 
-- OpenAPI `nullable` (connexion lets null pass `type` and `enum`) becomes `"null"` added to
-  `type` and `null` added to `enum`, nothing else;
+- OpenAPI `nullable` (connexion's body validators let null pass `type` and `enum`) becomes
+  `"null"` added to `type` and `null` added to `enum`, nothing else; for parameters connexion
+  handles a null value before validating and its plain Draft 4 validator ignores `nullable`, so
+  there it is dropped;
 - `writeOnly` in a response schema (connexion rejects any value there) becomes a schema that
   rejects everything;
 - `format` is ignored by the compiled validator, so a schema may use only formats connexion's
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import jsonschema_rs
 from connexion.datastructures import MediaTypeDict
@@ -43,6 +46,9 @@ CONNEXION_VERSION = "3.3.0"
 """The connexion release whose validator internals this module was checked against."""
 
 JSON_MEDIA_RANGE = "*/*json"
+
+SchemaKind = Literal["request", "response", "parameter"]
+"""Which connexion validator a schema belongs to; the three read `nullable`/`writeOnly` differently."""
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
@@ -91,10 +97,10 @@ def _python_checked_formats() -> frozenset[str]:
     return frozenset(checker.checkers)
 
 
-def _translate_node(node: Any, *, response: bool, checked_formats: frozenset[str]) -> Any:
+def _translate_node(node: Any, *, kind: SchemaKind, checked_formats: frozenset[str]) -> Any:
     if not isinstance(node, Mapping):
         raise Unsupported(f"a schema must be an object, not {type(node).__name__}")
-    if response and ("writeOnly" in node or "x-writeOnly" in node):
+    if kind == "response" and ("writeOnly" in node or "x-writeOnly" in node):
         # connexion's response validator rejects any value of a write-only property.
         return dict(_REJECT_ALL)
     translated: dict[str, Any] = {}
@@ -110,33 +116,33 @@ def _translate_node(node: Any, *, response: bool, checked_formats: frozenset[str
                 for name in value:
                     _check_pattern(name)
             translated[key] = {
-                name: _translate_node(sub, response=response, checked_formats=checked_formats)
+                name: _translate_node(sub, kind=kind, checked_formats=checked_formats)
                 for name, sub in value.items()
             }
         elif key in _SCHEMA_LISTS:
             if not isinstance(value, list):
                 raise Unsupported(f"{key} must be a list")
             translated[key] = [
-                _translate_node(sub, response=response, checked_formats=checked_formats) for sub in value
+                _translate_node(sub, kind=kind, checked_formats=checked_formats) for sub in value
             ]
         elif key in _SCHEMA_ONE:
-            translated[key] = _translate_node(value, response=response, checked_formats=checked_formats)
+            translated[key] = _translate_node(value, kind=kind, checked_formats=checked_formats)
         elif key in _SCHEMA_OR_BOOL:
             translated[key] = (
                 value
                 if isinstance(value, bool)
-                else _translate_node(value, response=response, checked_formats=checked_formats)
+                else _translate_node(value, kind=kind, checked_formats=checked_formats)
             )
         elif key == "items":
             if isinstance(value, list):
                 raise Unsupported("tuple-form items is not translated")
-            translated[key] = _translate_node(value, response=response, checked_formats=checked_formats)
+            translated[key] = _translate_node(value, kind=kind, checked_formats=checked_formats)
         elif key in _PLAIN_KEYWORDS:
             translated[key] = value
         else:
             raise Unsupported(f"keyword {key!r} is not translated")
     _check_plain_keywords(translated, checked_formats)
-    if translated.pop("nullable", False):
+    if translated.pop("nullable", False) and kind != "parameter":
         _add_null(translated)
     return translated
 
@@ -179,7 +185,7 @@ def _add_null(node: dict[str, Any]) -> None:
         node["enum"] = [*node["enum"], None]
 
 
-def translate(schema: Mapping[str, Any], *, response: bool) -> dict[str, Any]:
+def translate(schema: Mapping[str, Any], *, kind: SchemaKind) -> dict[str, Any]:
     """The Draft 4 schema jsonschema-rs must check to accept exactly what connexion accepts.
 
     `schema` is what connexion passes its body validators: the operation's schema with every
@@ -189,15 +195,15 @@ def translate(schema: Mapping[str, Any], *, response: bool) -> dict[str, Any]:
     root = {key: value for key, value in schema.items() if key != "components"}
     if "$ref" in repr(root):
         raise Unsupported("unresolved $ref")
-    translated = _translate_node(root, response=response, checked_formats=_python_checked_formats())
+    translated = _translate_node(root, kind=kind, checked_formats=_python_checked_formats())
     assert isinstance(translated, dict)
     return translated
 
 
-def compile_schema(schema: Mapping[str, Any], *, response: bool) -> jsonschema_rs.Draft4Validator | None:
+def compile_schema(schema: Mapping[str, Any], *, kind: SchemaKind) -> jsonschema_rs.Draft4Validator | None:
     """A compiled validator for `schema`, or None when its meaning could differ from connexion's."""
     try:
-        translated = translate(schema, response=response)
+        translated = translate(schema, kind=kind)
     except (Unsupported, re.error):
         return None
     return jsonschema_rs.Draft4Validator(translated, validate_formats=False)
@@ -210,14 +216,14 @@ class CompiledSchemas:
     another dict while the entry lives.
     """
 
-    def __init__(self, *, response: bool) -> None:
-        self._response = response
+    def __init__(self, *, kind: SchemaKind) -> None:
+        self._kind: SchemaKind = kind
         self._entries: dict[int, tuple[Mapping[str, Any], jsonschema_rs.Draft4Validator | None]] = {}
 
     def validator_for(self, schema: Mapping[str, Any]) -> jsonschema_rs.Draft4Validator | None:
         entry = self._entries.get(id(schema))
         if entry is None or entry[0] is not schema:
-            entry = (schema, compile_schema(schema, response=self._response))
+            entry = (schema, compile_schema(schema, kind=self._kind))
             self._entries[id(schema)] = entry
         return entry[1]
 
@@ -233,8 +239,9 @@ class CompiledSchemas:
             return False
 
 
-REQUEST_SCHEMAS = CompiledSchemas(response=False)
-RESPONSE_SCHEMAS = CompiledSchemas(response=True)
+REQUEST_SCHEMAS = CompiledSchemas(kind="request")
+RESPONSE_SCHEMAS = CompiledSchemas(kind="response")
+PARAMETER_SCHEMAS = CompiledSchemas(kind="parameter")
 
 
 def with_compiled_validation(base: type[Any], *, response: bool) -> type[Any]:
@@ -256,28 +263,53 @@ def with_compiled_validation(base: type[Any], *, response: bool) -> type[Any]:
     return type(f"Compiled{base.__name__}", (base,), namespace)
 
 
+def with_compiled_parameter_validation(base: type[Any]) -> type[Any]:
+    """A subclass of the connexion parameter validator `base` whose `validate_parameter` accepts
+    a (coerced) value the compiled validator accepts and otherwise asks `base`. Without a value,
+    `base` decides too (required, nullable)."""
+
+    def validate_parameter(
+        parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> Any:
+        if value is not None and PARAMETER_SCHEMAS.accepts(param.get("schema", param), value):
+            return None
+        return base.validate_parameter(parameter_type, value, param, param_name)
+
+    namespace: dict[str, Any] = {
+        "validate_parameter": staticmethod(validate_parameter),
+        "__doc__": f"{base.__name__} with a compiled jsonschema-rs fast path (server.fastvalidation).",
+        "__module__": __name__,
+        "compiled_schemas": PARAMETER_SCHEMAS,
+    }
+    return type(f"Compiled{base.__name__}", (base,), namespace)
+
+
 class _CompiledClassCache:
     """The same compiled subclass for the same base, so repeated app builds share one cache."""
 
-    classes: ClassVar[dict[tuple[type[Any], bool], type[Any]]] = {}
+    classes: ClassVar[dict[tuple[type[Any], SchemaKind], type[Any]]] = {}
 
     @classmethod
-    def get(cls, base: type[Any], *, response: bool) -> type[Any]:
-        key = (base, response)
+    def get(cls, base: type[Any], *, kind: SchemaKind) -> type[Any]:
+        key = (base, kind)
         if key not in cls.classes:
-            cls.classes[key] = with_compiled_validation(base, response=response)
+            if kind == "parameter":
+                cls.classes[key] = with_compiled_parameter_validation(base)
+            else:
+                cls.classes[key] = with_compiled_validation(base, response=kind == "response")
         return cls.classes[key]
 
 
 def compiled_validator_map(validator_map: Mapping[str, Any]) -> dict[str, Any]:
-    """`validator_map` with its JSON request-body and response validators given the fast path.
-
-    Every other entry (parameters, forms, text) is kept as it is.
+    """`validator_map` with its parameter, JSON request-body and JSON response validators given
+    the fast path. Every other entry (forms, text) is kept as it is.
     """
     result = dict(validator_map)
-    for kind, response in (("body", False), ("response", True)):
-        by_media: Mapping[str, Any] = validator_map[kind]
+    result["parameter"] = _CompiledClassCache.get(validator_map["parameter"], kind="parameter")
+    kinds: tuple[tuple[str, SchemaKind], ...] = (("body", "request"), ("response", "response"))
+    for entry, kind in kinds:
+        by_media: Mapping[str, Any] = validator_map[entry]
         replaced = MediaTypeDict(dict(by_media.items()))
-        replaced[JSON_MEDIA_RANGE] = _CompiledClassCache.get(by_media[JSON_MEDIA_RANGE], response=response)
-        result[kind] = replaced
+        replaced[JSON_MEDIA_RANGE] = _CompiledClassCache.get(by_media[JSON_MEDIA_RANGE], kind=kind)
+        result[entry] = replaced
     return result

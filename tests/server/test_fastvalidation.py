@@ -333,10 +333,10 @@ def _differences(
 
 def test_every_contract_body_schema_gets_a_compiled_validator(operation: OpenAPIOperation) -> None:
     """Otherwise the differential tests below would only compare connexion with itself."""
-    assert compile_schema(operation.body_schema("application/json"), response=False) is not None
+    assert compile_schema(operation.body_schema("application/json"), kind="request") is not None
     for status in operation.responses:
         schema = operation.response_schema(status, "application/json")
-        assert compile_schema(schema, response=True) is not None, status
+        assert compile_schema(schema, kind="response") is not None, status
 
 
 def test_request_bodies_get_the_same_answer_as_connexion(
@@ -396,10 +396,46 @@ def test_error_bodies_get_the_same_answer(operation: OpenAPIOperation, examples:
         assert accepted and rejected
 
 
+def _parameter_corpus() -> list[Any]:
+    rng = random.Random(CORPUS_SEED + 4)
+    project = "b942cc8342734d15bcb246babb1953cf"
+    values: list[Any] = [project, project.upper(), project[:-1], project + "0", "", "null", "None"]
+    values += [mutation(project) for mutation in STRING_MUTATIONS]
+    alphabet = "0123456789abcdefABCDEFg-\n \u0660\uff10"
+    values += ["".join(rng.choice("0123456789abcdef") for _ in range(32)) for _ in range(200)]
+    for _ in range(1500):
+        length = rng.choice([31, 32, 32, 32, 33, rng.randrange(0, 40)])
+        values.append("".join(rng.choice(alphabet) for _ in range(length)))
+    return values
+
+
+def test_parameters_get_the_same_answer_as_connexion(operation: OpenAPIOperation) -> None:
+    from connexion.validators import ParameterValidator
+
+    from server.validation import StubParameterValidator
+
+    (param,) = operation.parameters
+    corpus = _parameter_corpus()
+    for base in (StubParameterValidator, ParameterValidator):
+        fast = fastvalidation.with_compiled_parameter_validation(base)
+        outcomes = [
+            (base.validate_parameter("path", v, param), fast.validate_parameter("path", v, param))
+            for v in corpus
+        ]
+        differences = [
+            (v, slow, quick) for v, (slow, quick) in zip(corpus, outcomes, strict=True) if slow != quick
+        ]
+        assert not differences, differences[:5]
+        accepted = sum(1 for slow, _ in outcomes if slow is None)
+        assert 50 <= accepted < len(corpus) - 500, accepted
+    assert compile_schema(param["schema"], kind="parameter") is not None
+
+
 def test_compiled_map_replaces_only_the_json_body_validators() -> None:
     original = validator_map()
     compiled = compiled_validator_map(original)
-    assert compiled["parameter"] is original["parameter"]
+    assert issubclass(compiled["parameter"], original["parameter"])
+    assert compiled["parameter"] is not original["parameter"]
     json_body = compiled["body"]["application/json"]
     assert issubclass(json_body, StubJSONBodyValidator) and json_body is not StubJSONBodyValidator
     assert (
@@ -423,14 +459,14 @@ def test_nullable_adds_null_to_type_and_enum_only() -> None:
             "b": {"type": "string", "enum": ["x"], "nullable": True},
         },
     }
-    translated = translate(schema, response=False)
+    translated = translate(schema, kind="request")
     assert translated["properties"]["a"] == {"type": ["string", "null"], "maxLength": 3}
     assert translated["properties"]["b"] == {"type": ["string", "null"], "enum": ["x", None]}
 
 
 def test_write_only_rejects_every_response_value_and_no_request_value() -> None:
     schema = {"type": "object", "properties": {"secret": {"type": "string", "writeOnly": True}}}
-    assert translate(schema, response=True)["properties"]["secret"] == {"not": {}}
+    assert translate(schema, kind="response")["properties"]["secret"] == {"not": {}}
     fast = with_compiled_validation(JSONResponseBodyValidator, response=True)
     assert _response_outcome(fast, schema, {"secret": "x"}) == _response_outcome(
         JSONResponseBodyValidator, schema, {"secret": "x"}
@@ -455,15 +491,15 @@ def test_write_only_rejects_every_response_value_and_no_request_value() -> None:
 )
 def test_schemas_whose_meaning_could_differ_stay_on_connexion(schema: dict[str, Any]) -> None:
     with pytest.raises(Unsupported):
-        translate(schema, response=False)
-    assert compile_schema(schema, response=False) is None
+        translate(schema, kind="request")
+    assert compile_schema(schema, kind="request") is None
 
 
 def test_python_newline_before_dollar_is_still_decided_by_connexion() -> None:
     """Python's `$` matches before a final newline, ECMA's does not: the compiled validator
     rejects, so connexion decides and accepts, as it always did (our spec adds lengths)."""
     schema = {"type": "string", "pattern": "^[a-f]{3}$"}
-    compiled = compile_schema(schema, response=False)
+    compiled = compile_schema(schema, kind="request")
     assert compiled is not None and not compiled.is_valid("abc\n")
     fast = with_compiled_validation(JSONResponseBodyValidator, response=True)
     assert _response_outcome(fast, schema, "abc\n") is None
@@ -472,9 +508,9 @@ def test_python_newline_before_dollar_is_still_decided_by_connexion() -> None:
 
 def test_values_jsonschema_rs_cannot_take_fall_back_to_connexion() -> None:
     schema = {"type": "object"}
-    compiled = compile_schema(schema, response=False)
+    compiled = compile_schema(schema, kind="request")
     assert compiled is not None
-    schemas = fastvalidation.CompiledSchemas(response=False)
+    schemas = fastvalidation.CompiledSchemas(kind="request")
     for value in ({"a": "\ud800"}, {"a": 10**400}):
         try:
             compiled.is_valid(value)
@@ -490,14 +526,14 @@ def test_values_jsonschema_rs_cannot_take_fall_back_to_connexion() -> None:
 # how validators are built (`schema=` kept as `_schema`), that `_validate` is the one check,
 # and how nullable/writeOnly are treated. A new connexion release that changes any of them
 # must be re-checked against server/fastvalidation.py before this hash is updated.
-INTERNALS_SHA256 = "c6ceac1e4ec4aa2972beba3102a48a1bdf4bdd060094959492f4f3a1444361eb"
+INTERNALS_SHA256 = "d0e41b2795e53e9d35e01b6dd22d308a7f06df438a058ccb6019e995c8126444"
 
 
 def _internals_source() -> str:
     from connexion import json_schema
     from connexion.middleware.request_validation import RequestValidationOperation
     from connexion.middleware.response_validation import ResponseValidationOperation
-    from connexion.validators import abstract
+    from connexion.validators import ParameterValidator, abstract
     from connexion.validators import json as json_validators
 
     parts = [
@@ -508,6 +544,9 @@ def _internals_source() -> str:
         json_validators.JSONRequestBodyValidator._validate,
         json_validators.JSONResponseBodyValidator._validate,
         json_validators.JSONResponseBodyValidator.validator.fget,
+        ParameterValidator.validate_parameter,
+        ParameterValidator.validate_path_parameter,
+        ParameterValidator.validate_request,
         RequestValidationOperation.__call__,
         ResponseValidationOperation.__call__,
         json_schema.allow_nullable,
