@@ -18,7 +18,7 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
-from server import control, errors, handlers, runtime
+from server import control, errors, fastpath, handlers, runtime
 from server.auth import CONTRACT_SECURITY_MAP, CONTROL_SECURITY_MAP
 from server.errors import StubError
 from server.fastvalidation import compiled_validator_map
@@ -178,6 +178,8 @@ def create_app(settings: Settings | None = None) -> StubApp:
         # Compiled (jsonschema-rs) body validators; they answer exactly as the plain ones.
         validator_map=compiled_validator_map(validator_map()),
         swagger_ui_options=SwaggerUIOptions(swagger_ui=settings.swagger_ui),
+        # connexion's stack, but Swagger UI's router is entered only for its own paths.
+        middlewares=fastpath.middlewares(),
     )
     app.add_middleware(
         BodyGuard, position=MiddlewarePosition.BEFORE_VALIDATION, body_operations=stub.body_operations

@@ -1,0 +1,135 @@
+"""Work connexion 3.3.0 repeats on every request although it depends only on the operation.
+
+- Swagger UI: connexion's `SwaggerUIMiddleware` sends every request through its router (a mount
+  per API, a route per UI file) before handing it on. `SwaggerUIOnItsOwnPaths` enters that router
+  only for the paths the UI and the served spec live under and passes every other request
+  straight on. It is plugged in through the app's public `middlewares` list.
+- Views: `AsyncOperation.fn` builds a new decorator and re-decorates the view on every request
+  (signature inspection, closures, `functools.wraps`). `decorate_views_once` makes the app's
+  operations decorate their view once; the decorated view still reads the request, the
+  operation and the scope from connexion's context variables on each call, as before.
+- Security: `AbstractSecurityHandler._accepts_kwarg` inspects the token function's signature
+  twice per request; `cached_security_map` gives the handlers a memoised version.
+
+These touch connexion internals (named in each docstring); connexion is pinned to 3.3.0 and
+`tests/server/test_fastpath.py` fails when the code they mirror or replace changes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.apps.asynchronous import AsyncApi, AsyncOperation
+from connexion.context import receive, scope
+from connexion.decorators import StarletteDecorator
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
+from connexion.options import SwaggerUIConfig
+from connexion.security import AbstractSecurityHandler
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class SwaggerUIOnItsOwnPaths(SwaggerUIMiddleware):
+    """connexion's Swagger UI middleware, entered only for the paths it can serve."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self._exact_paths: set[str] = set()
+        self._path_prefixes: list[str] = []
+
+    def add_api(
+        self,
+        specification: Any,
+        base_path: str | None = None,
+        arguments: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Same two steps as SwaggerUIMiddleware.add_api, keeping the API to learn its paths.
+        api = SwaggerUIAPI(
+            specification, base_path=base_path, arguments=arguments, default=self.default_fn, **kwargs
+        )
+        self.router.mount(api.base_path, app=api.router)
+        options: SwaggerUIConfig = api.options
+        base = api.base_path.rstrip("/")
+        spec_path = options.openapi_spec_path
+        # A superset of what the API serves is harmless: its router hands unknown paths on.
+        self._exact_paths.add(base + spec_path)
+        if spec_path.endswith("json"):
+            self._exact_paths.add(base + spec_path[: -len("json")] + "yaml")
+        ui_path = base + options.swagger_ui_path.strip().rstrip("/")
+        self._exact_paths.add(ui_path)
+        self._path_prefixes.append(ui_path + "/")
+
+    def serves(self, path: str) -> bool:
+        return path in self._exact_paths or path.startswith(tuple(self._path_prefixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.serves(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def middlewares() -> list[Any]:
+    """connexion's default middleware stack with the Swagger UI middleware replaced."""
+    return [
+        SwaggerUIOnItsOwnPaths if middleware is SwaggerUIMiddleware else middleware
+        for middleware in ConnexionMiddleware.default_middlewares
+    ]
+
+
+class _DecorateOnceStarletteDecorator(StarletteDecorator):
+    """StarletteDecorator.__call__ with `self.decorate(function)` moved out of the request."""
+
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        decorated = self.decorate(function)
+
+        @functools.wraps(function)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            request = self.framework.get_request(uri_parser=self.uri_parser, scope=scope, receive=receive)
+            return await decorated(request)
+
+        return wrapper
+
+
+class _DecorateOnceOperation(AsyncOperation):
+    """AsyncOperation whose `fn` (the decorated view) is built on first use and then kept."""
+
+    @functools.cached_property
+    def fn(self) -> Callable[..., Any]:
+        decorator = _DecorateOnceStarletteDecorator(
+            pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
+        )
+        return decorator(self._fn)
+
+
+class _DecorateOnceApi(AsyncApi):
+    def make_operation(self, operation: Any) -> AsyncOperation:
+        return _DecorateOnceOperation.from_operation(
+            operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
+        )
+
+
+def decorate_views_once(app: AsyncApp) -> None:
+    """Make the APIs added to `app` from now on decorate each view once (call before add_api)."""
+    app._middleware_app.api_cls = _DecorateOnceApi
+
+
+@functools.lru_cache(maxsize=256)
+def _accepts_kwarg(function: Callable[..., Any], keyword: str) -> bool:
+    return bool(AbstractSecurityHandler._accepts_kwarg(function, keyword))
+
+
+def cached_security_map(security_map: Mapping[str, Any]) -> dict[str, Any]:
+    """`security_map` with each handler class given a memoised `_accepts_kwarg`."""
+    return {
+        scheme: type(
+            handler.__name__,
+            (handler,),
+            {"_accepts_kwarg": staticmethod(_accepts_kwarg), "__module__": handler.__module__},
+        )
+        for scheme, handler in security_map.items()
+    }

@@ -1,0 +1,131 @@
+"""server/fastpath.py: connexion's per-request repeats done once, with the same answers.
+
+Behaviour is covered by every other stub test (they all run through these paths); here: the
+Swagger UI and served specs are still there, other requests no longer enter its router, views
+are decorated once, and a guard fails when the connexion internals mirrored here change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import json
+from collections.abc import Iterator
+from importlib import metadata
+from typing import Any
+
+import httpx
+import pytest
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+
+from server import fastpath
+from server.app import StubApp, create_app
+from server.fastvalidation import CONNEXION_VERSION
+from server.settings import Settings
+
+TOKEN = "csbs-demo-token"
+RESTORES = "/v1/b942cc8342734d15bcb246babb1953cf/restores"
+
+
+@pytest.fixture
+def app() -> Iterator[StubApp]:
+    stub = create_app(Settings())
+    yield stub
+    stub.close()
+
+
+def _get_all(app: StubApp, requests: list[tuple[str, str, dict[str, Any]]]) -> list[httpx.Response]:
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://stub.test") as client:
+            return [await client.request(method, path, **kwargs) for method, path, kwargs in requests]
+
+    return asyncio.run(run())
+
+
+def _swagger_middleware(app: StubApp) -> fastpath.SwaggerUIOnItsOwnPaths:
+    stack = app.connexion_app.middleware.middleware_stack or []
+    found = [m for m in stack if isinstance(m, SwaggerUIMiddleware)]
+    assert len(found) == 1 and isinstance(found[0], fastpath.SwaggerUIOnItsOwnPaths)
+    return found[0]
+
+
+def test_swagger_ui_and_specs_are_still_served(app: StubApp) -> None:
+    answers = _get_all(
+        app,
+        [
+            ("GET", "/ui/", {}),
+            ("GET", "/openapi.json", {}),
+            ("GET", "/openapi.yaml", {}),
+            ("GET", "/_stub/ui/", {}),
+            ("GET", "/_stub/openapi.json", {}),
+            ("GET", "/ui", {"follow_redirects": False}),
+        ],
+    )
+    assert [a.status_code for a in answers[:5]] == [200] * 5
+    assert "swagger" in answers[0].text.lower()
+    assert json.loads(answers[1].text)["info"]["title"] == "CSBS Create Restore API"
+    assert "createRestore" in answers[2].text
+    assert "/_stub/openapi.json" in answers[3].text
+    assert answers[5].status_code in (301, 302, 307) and answers[5].headers["location"].endswith("/ui/")
+
+
+def test_only_the_ui_and_spec_paths_enter_the_swagger_router(app: StubApp) -> None:
+    _get_all(app, [("GET", "/ui/", {})])  # the middleware stack is built on first use
+    middleware = _swagger_middleware(app)
+    for path in (
+        "/ui",
+        "/ui/",
+        "/ui/swagger-ui.css",
+        "/openapi.json",
+        "/openapi.yaml",
+        "/_stub/ui/",
+        "/_stub/openapi.json",
+    ):
+        assert middleware.serves(path), path
+    for path in (RESTORES, "/v1/", "/uix", "/_stub/restores", "/_stub/journal", "/", "/openapi.jsonx"):
+        assert not middleware.serves(path), path
+
+
+# sha256 of the connexion source that server/fastpath.py mirrors or replaces. When a connexion
+# release changes any of it, re-check fastpath.py against the new code before updating this.
+INTERNALS_SHA256 = "56c25fda3e46ac666ab9f9b85a6c52f5b86595673e7f746eb143e88a2d798e09"
+
+
+def _internals_source() -> str:
+    from connexion.apps import asynchronous
+    from connexion.decorators import main as decorators
+    from connexion.middleware import abstract, swagger_ui
+    from connexion.middleware.main import ConnexionMiddleware
+    from connexion.security import AbstractSecurityHandler
+
+    parts: list[Any] = [
+        swagger_ui.SwaggerUIAPI.__init__,
+        swagger_ui.SwaggerUIAPI.add_openapi_json,
+        swagger_ui.SwaggerUIAPI.add_openapi_yaml,
+        swagger_ui.SwaggerUIAPI.add_swagger_ui,
+        swagger_ui.SwaggerUIMiddleware.__init__,
+        swagger_ui.SwaggerUIMiddleware.add_api,
+        swagger_ui.SwaggerUIMiddleware.__call__,
+        swagger_ui.SwaggerUIMiddleware.default_fn,
+        decorators.BaseDecorator.decorate,
+        decorators.ASGIDecorator.__call__,
+        decorators.BaseDecorator.uri_parser.fget,
+        asynchronous.AsyncOperation,
+        asynchronous.AsyncApi,
+        asynchronous.AsyncApp.__init__,
+        abstract.RoutedMiddleware.add_api,
+        AbstractSecurityHandler._generic_check,
+        AbstractSecurityHandler._accepts_kwarg,
+    ]
+    source = "\n".join(inspect.getsource(part) for part in parts)
+    return source + repr([m.__qualname__ for m in ConnexionMiddleware.default_middlewares])
+
+
+def test_connexion_internals_mirrored_here_are_unchanged() -> None:
+    assert metadata.version("connexion") == CONNEXION_VERSION
+    digest = hashlib.sha256(_internals_source().encode("utf-8")).hexdigest()
+    assert digest == INTERNALS_SHA256, (
+        f"connexion internals changed: re-check server/fastpath.py, then set INTERNALS_SHA256 to {digest}"
+    )
