@@ -728,8 +728,7 @@ class Soak:
         self.answers: Counter[str] = Counter()
         self.violations: Counter[str] = Counter()
         self.acknowledged: dict[str, CreateOutcome] = {}
-        # Incremented when a kill starts: a request sent in an older generation that got no
-        # answer was cut off by the kill, not dropped by a running stub.
+        # Incremented when a kill starts (odd: down) and when the restarted stub is ready (even: up).
         self.generation = 0
         self.stop = threading.Event()
 
@@ -757,11 +756,13 @@ class Soak:
                     self.hostile_request(name, request, generation)
 
     def unanswered(self, generation: int, detail: str) -> None:
-        if generation != self.generation or not self.stub.alive():
-            self.note("no answer: stub being killed")
-            time.sleep(0.05)  # do not spin while the stub restarts
+        # Odd generations are the time between a kill and the restarted stub's first 200 on its
+        # health check; a request that began before a kill is cut off by it.
+        if generation != self.generation or generation % 2 == 1:
+            self.note("no answer: stub killed or restarting")
         else:
             self.note("no answer while up", "no answer while up", detail)
+        time.sleep(0.05)  # do not spin while the stub is down
 
     def valid_create(self, http: httpx.Client, index: int, server: SeedServer, generation: int) -> None:
         outcome = send_create(http, index, server, DEMO_TOKEN)
@@ -806,9 +807,10 @@ class Soak:
 
     def verify(self, *, final: bool) -> None:
         """Every acknowledged restore is stored unchanged; at the end, none is still in progress."""
-        stored = read_stored_restores(self.stub.data_dir / DATABASE_FILE_NAME)
+        # Acknowledged before the read: each of these was committed before the read began.
         with self.lock:
             acknowledged = list(self.acknowledged.values())
+        stored = read_stored_restores(self.stub.data_dir / DATABASE_FILE_NAME)
         lost = changed = stuck = 0
         for outcome in acknowledged:
             assert outcome.restore is not None
@@ -821,7 +823,7 @@ class Soak:
                 changed += 1
             if final and document.get("status") not in ("success", "fail"):
                 stuck += 1
-        self.report.restores_checked = len(acknowledged)
+        self.report.restores_checked = max(self.report.restores_checked, len(acknowledged))
         self.report.restores_lost = max(self.report.restores_lost, lost)
         self.report.restores_changed = max(self.report.restores_changed, changed)
         if final:
@@ -847,6 +849,8 @@ class Soak:
                 self.generation += 1
             self.stub.kill9()
             self.stub.start()
+            with self.lock:
+                self.generation += 1
             self.report.kills_survived += 1
             self.verify(final=False)
         while time.monotonic() < deadline:
