@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,6 @@ class Settings:
     swagger_ui: bool = True
     contract_spec: Path = CONTRACT_SPEC
     control_spec: Path = CONTROL_SPEC
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path | None:
