@@ -22,13 +22,20 @@ CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
 DEMO_TOKEN = "csbs-demo-token"
 DEMO_PROJECT_ID = "b942cc8342734d15bcb246babb1953cf"
 ADMIN_TOKEN = "stub-admin-token"
+# The default seed's second tenant (token `csbs-other-token`): our token must not reach it.
+OTHER_PROJECT_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+# schemathesis' default for `positive_data_acceptance` (4.32.5), to which the contract adds 400.
+POSITIVE_DATA_ACCEPTANCE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
 # Pinned so that every run generates the same cases; change it only on purpose.
 DEFAULT_SEED = 20260515
 
-# Share of positive cases that use the token's own project in the path. The rest get other
-# well-formed project IDs, which must be refused with 403.
+# Share of positive cases whose path parameters come from the dictionaries below rather than
+# from the schema; within a dictionary the owned value is listed OWNED_WEIGHT times per foreign
+# value, so most requests act on the token's own project and some on another tenant's (403).
 OWN_PROJECT_PROBABILITY = 0.9
+OWNED_WEIGHT = 3
 # Share of positive cases whose IDs come from the document's example (the backup the stub's seed
 # holds). Without them almost every generated request would end in 404 and the success path
 # would hardly be fuzzed.
@@ -57,11 +64,16 @@ class Budget:
     workers: int = 1
 
 
-# Enough for the fuzzing phase to reach the success path, every error branch and the stateful
-# sequences, while the in-process suite stays around two minutes on two cores.
-CI_BUDGET = Budget(max_examples=150)
+# `make test` (in-process). Enough for the fuzzing phase to reach the success path and every
+# error branch of the contract, while all contract tests together stay around two minutes on two
+# cores (the stub serves about 20 cases per second in-process).
+CI_BUDGET = Budget(max_examples=300)
+# The stub-control API has eleven operations: fewer cases each, the stateful phase on top.
+CONTROL_CI_BUDGET = Budget(max_examples=40)
+# Only the stateful phase, following the create -> read-back links.
+STATEFUL_CI_BUDGET = Budget(max_examples=40)
 # `make contract` against a provider: the same as CI, over the network.
-DEFAULT_BUDGET = Budget(max_examples=150)
+DEFAULT_BUDGET = CI_BUDGET
 # `make fuzz-long`: nightly, at least 10,000 cases in all.
 LONG_BUDGET = Budget(max_examples=12_000, stateful_max_steps=10, workers=2)
 
@@ -74,11 +86,18 @@ class RunSettings:
     api_keys: Mapping[str, str]
     # Path parameter name -> the value that the credentials own (e.g. {"project_id": "..."}).
     owned_path_values: Mapping[str, str] = field(default_factory=dict)
+    # Path parameter name -> values that exist but belong to someone else (must answer 403).
+    foreign_path_values: Mapping[str, list[str]] = field(default_factory=dict)
     # Dictionary binding key (`body.a.b`, `path.x`) -> known-good values to mix in.
     known_values: Mapping[str, list[str]] = field(default_factory=dict)
     budget: Budget = CI_BUDGET
     seed: int = DEFAULT_SEED
     base_url: str | None = None
+    # Hide secrets in curl commands and reports. Off only for the stub, whose tokens are public,
+    # so that reproduction commands are exact.
+    sanitize: bool = True
+    # Phases to run (all by default): "examples", "coverage", "fuzzing", "stateful".
+    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
 
 
 def build_config(settings: RunSettings) -> dict[str, Any]:
@@ -87,7 +106,9 @@ def build_config(settings: RunSettings) -> dict[str, Any]:
     parameters: dict[str, Any] = {}
     for name, value in settings.owned_path_values.items():
         dictionary = f"owned-{name}"
-        dictionaries[dictionary] = {"values": [value]}
+        foreign = list(settings.foreign_path_values.get(name, []))
+        values = [value] * (OWNED_WEIGHT * len(foreign)) + foreign if foreign else [value]
+        dictionaries[dictionary] = {"values": values}
         parameters[f"path.{name}"] = {"dictionary": dictionary, "probability": OWN_PROJECT_PROBABILITY}
     for index, (key, values) in enumerate(sorted(settings.known_values.items())):
         dictionary = f"known-{index}"
@@ -107,13 +128,20 @@ def build_config(settings: RunSettings) -> dict[str, Any]:
             "max-examples": budget.max_examples,
             "database": "none",
         },
-        # Every check schemathesis has; none is switched off or loosened.
-        "checks": {"enabled": True},
+        # Every check schemathesis has, plus the kit's own (tools/contract/checks.py).
+        "hooks": "tools.contract.checks",
+        "checks": {
+            "enabled": True,
+            # The contract answers 400 to schema-valid requests that break a business rule
+            # (CSBS.4000, CSBS.6015, CSBS.6017, ...). `valid_input_not_refused_as_invalid` makes sure
+            # such a 400 never claims the input itself is invalid (CSBS.9001).
+            "positive_data_acceptance": {"expected-statuses": [*POSITIVE_DATA_ACCEPTANCE_STATUSES, "400"]},
+        },
         "phases": {
-            "examples": {"enabled": True},
-            "coverage": {"enabled": True},
-            "fuzzing": {"enabled": True},
-            "stateful": {"enabled": True, "max-steps": budget.stateful_max_steps},
+            "examples": {"enabled": "examples" in settings.phases},
+            "coverage": {"enabled": "coverage" in settings.phases},
+            "fuzzing": {"enabled": "fuzzing" in settings.phases},
+            "stateful": {"enabled": "stateful" in settings.phases, "max-steps": budget.stateful_max_steps},
         },
         "auth": {"openapi": {name: {"api_key": value} for name, value in settings.api_keys.items()}},
     }
@@ -122,6 +150,8 @@ def build_config(settings: RunSettings) -> dict[str, Any]:
         config["parameters"] = parameters
     if settings.base_url is not None:
         config["base-url"] = settings.base_url
+    if not settings.sanitize:
+        config["output"] = {"sanitization": {"enabled": False}}
     return config
 
 
@@ -129,19 +159,42 @@ def contract_settings(
     *,
     token: str = DEMO_TOKEN,
     project_id: str = DEMO_PROJECT_ID,
+    foreign_project_ids: list[str] | None = None,
     known_values: Mapping[str, list[str]] | None = None,
     budget: Budget = CI_BUDGET,
     seed: int = DEFAULT_SEED,
     base_url: str | None = None,
+    sanitize: bool = True,
 ) -> RunSettings:
     """Settings for the create-restore contract (`openapi/csbs-restore.yaml`)."""
     return RunSettings(
         api_keys={"XAuthToken": token},
         owned_path_values={"project_id": project_id},
+        foreign_path_values={
+            "project_id": [OTHER_PROJECT_ID] if foreign_project_ids is None else foreign_project_ids
+        },
         known_values=DOCUMENT_IDS if known_values is None else known_values,
         budget=budget,
         seed=seed,
         base_url=base_url,
+        sanitize=sanitize,
+    )
+
+
+def control_settings(
+    *,
+    admin_token: str = ADMIN_TOKEN,
+    budget: Budget = CI_BUDGET,
+    seed: int = DEFAULT_SEED,
+    sanitize: bool = True,
+) -> RunSettings:
+    """Settings for the stub-control API (`openapi/stub-control.yaml`)."""
+    return RunSettings(
+        api_keys={"AdminToken": admin_token},
+        known_values={"query.project_id": [DEMO_PROJECT_ID]},
+        budget=budget,
+        seed=seed,
+        sanitize=sanitize,
     )
 
 

@@ -49,6 +49,9 @@ class RunResult:
     statuses: Counter[int] = field(default_factory=Counter)
     # Which checks ran at least once (passed or failed).
     checks_run: set[str] = field(default_factory=set)
+    # Stateful steps that followed a link with the value it extracted: (transition, status
+    # answered) -> count. A transition reads "POST /a -> [200] LinkName -> GET /b".
+    links_followed: Counter[tuple[str, int]] = field(default_factory=Counter)
 
     @property
     def failed_checks(self) -> set[str]:
@@ -58,6 +61,14 @@ class RunResult:
     def cases_per_second(self) -> float:
         return self.cases / self.elapsed if self.elapsed > 0 else 0.0
 
+    def followed(self, link: str, status: int) -> int:
+        """How many stateful steps followed the link named `link` and were answered `status`."""
+        return sum(
+            count
+            for (transition, answered), count in self.links_followed.items()
+            if f"] {link} -> " in transition and answered == status
+        )
+
     def summary(self) -> str:
         phases = ", ".join(f"{phase} {count}" for phase, count in sorted(self.cases_per_phase.items()))
         statuses = ", ".join(f"{code}: {count}" for code, count in sorted(self.statuses.items()))
@@ -66,6 +77,12 @@ class RunResult:
             f"responses by status: {statuses}",
             f"checks run: {', '.join(sorted(self.checks_run))}",
         ]
+        if self.links_followed:
+            followed = ", ".join(
+                f"{transition} = {status}: {count}"
+                for (transition, status), count in sorted(self.links_followed.items())
+            )
+            lines.append(f"links followed: {followed}")
         if self.failures:
             lines.append(f"{len(self.failures)} failed checks:")
             lines.extend(failure.describe() for failure in self.failures)
@@ -73,13 +90,21 @@ class RunResult:
         return "\n".join(lines)
 
 
-def load_asgi_schema(spec: Path, app: Any, settings: RunSettings) -> Any:
-    """Load `spec` from disk, bind it to the ASGI `app` and configure it from `settings`."""
+def load_asgi_schema(
+    spec: Path | dict[str, Any], app: Any, settings: RunSettings, *, base_url: str = "http://127.0.0.1"
+) -> Any:
+    """Load `spec` (a file or a parsed document), bind it to the ASGI `app`, configure it from `settings`.
+
+    Requests go to the app in-process; `base_url` (with the spec's base path, e.g. `/_stub`) only
+    shapes the URLs and the curl commands, the spec's `servers` entry is not used.
+    """
     config = schemathesis.Config.from_dict(build_config(settings))
-    schema = schemathesis.openapi.from_path(spec, config=config)
-    # Requests go to the app in-process; the spec's `servers` entry (a real endpoint) is not used.
+    if isinstance(spec, dict):
+        schema = schemathesis.openapi.from_dict(spec, config=config)
+    else:
+        schema = schemathesis.openapi.from_path(spec, config=config)
     schema.app = app
-    schema.config.base_url = "http://127.0.0.1"
+    schema.config.base_url = base_url
     return schema
 
 
@@ -118,6 +143,13 @@ def _collect(result: RunResult, recorder: ScenarioRecorder, *, phase: str) -> No
     for recorded in recorder.interactions.values():
         if recorded.response is not None:
             result.statuses[recorded.response.status_code] += 1
+    for case_id, node in recorder.cases.items():
+        answered = recorder.interactions.get(case_id)
+        # Only steps that sent the value the link extracted (schemathesis sometimes sends a
+        # generated one instead, to probe the target with other input).
+        transition = node.transition if node.is_transition_applied else None
+        if transition is not None and answered is not None and answered.response is not None:
+            result.links_followed[(transition.id, answered.response.status_code)] += 1
     seen: set[tuple[str, str, str]] = {(f.check, f.operation, f.title) for f in result.failures}
     for case_id, checks in recorder.checks.items():
         for check in checks:
@@ -125,8 +157,8 @@ def _collect(result: RunResult, recorder: ScenarioRecorder, *, phase: str) -> No
             if check.status != Status.FAILURE or check.failure_info is None:
                 continue
             failure = check.failure_info.failure
-            node = recorder.cases.get(case_id)
-            operation = node.value.operation.label if node is not None else recorder.label
+            failed_case = recorder.cases.get(case_id)
+            operation = failed_case.value.operation.label if failed_case is not None else recorder.label
             key = (check.name, operation, failure.title)
             if key in seen:
                 continue
