@@ -181,6 +181,7 @@ def create_app(settings: Settings | None = None) -> StubApp:
         # connexion's stack, but Swagger UI's router is entered only for its own paths.
         middlewares=fastpath.middlewares(),
     )
+    fastpath.decorate_views_once(app)
     app.add_middleware(
         BodyGuard, position=MiddlewarePosition.BEFORE_VALIDATION, body_operations=stub.body_operations
     )
@@ -189,14 +190,14 @@ def create_app(settings: Settings | None = None) -> StubApp:
         base_path="",
         name="contract",
         resolver=_resolver(CONTRACT_OPERATIONS),
-        security_map=CONTRACT_SECURITY_MAP,
+        security_map=fastpath.cached_security_map(CONTRACT_SECURITY_MAP),
     )
     app.add_api(
         control_spec,
         base_path=CONTROL_PREFIX,
         name="control",
         resolver=_resolver(control.OPERATIONS),
-        security_map=CONTROL_SECURITY_MAP,
+        security_map=fastpath.cached_security_map(CONTROL_SECURITY_MAP),
     )
     app.add_error_handler(StubError, _on_stub_error)
     # ProblemException needs its own entry: connexion registers a problem+json handler for it.

@@ -26,6 +26,13 @@ from server.settings import Settings
 
 TOKEN = "csbs-demo-token"
 RESTORES = "/v1/b942cc8342734d15bcb246babb1953cf/restores"
+DOCUMENT = {
+    "restore": {
+        "provider_id": "fc4d5750-22e7-4798-8a46-f48f62c4c1da",
+        "checkpoint_id": "a2b9fb53-2770-4fcd-9bad-6cadd56e6c09",
+        "parameters": {"targets": {}},
+    }
+}
 
 
 @pytest.fixture
@@ -86,6 +93,44 @@ def test_only_the_ui_and_spec_paths_enter_the_swagger_router(app: StubApp) -> No
         assert middleware.serves(path), path
     for path in (RESTORES, "/v1/", "/uix", "/_stub/restores", "/_stub/journal", "/", "/openapi.jsonx"):
         assert not middleware.serves(path), path
+
+
+def test_contract_answers_are_unchanged_and_views_are_decorated_once(
+    app: StubApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    original = fastpath._DecorateOnceStarletteDecorator.decorate
+
+    def counting(self: Any, function: Any) -> Any:
+        calls.append(function.__name__)
+        return original(self, function)
+
+    monkeypatch.setattr(fastpath._DecorateOnceStarletteDecorator, "decorate", counting)
+    headers = {"Content-Type": "application/json", "X-Auth-Token": TOKEN, "Prefer": "code=200"}
+    answers = _get_all(
+        app,
+        [("POST", RESTORES, {"json": DOCUMENT, "headers": headers})] * 3
+        + [("POST", RESTORES, {"json": {"restore": {}}, "headers": headers})]
+        + [("POST", RESTORES, {"json": DOCUMENT, "headers": {"Content-Type": "application/json"}})],
+    )
+    assert [a.status_code for a in answers] == [200, 200, 200, 400, 401]
+    assert answers[0].json()["restore"]["id"] == "d3a54e80-6483-485d-98f6-c0409e6f2e0a"
+    assert answers[3].json()["error_code"] == "CSBS.9001"
+    assert answers[4].json()["error_code"] == "APIGW.0301"
+    assert calls.count("create_restore") == 1
+
+
+def test_the_token_function_signature_is_inspected_once() -> None:
+    fastpath._accepts_kwarg.cache_clear()
+    app = create_app(Settings())
+    try:
+        headers = {"Content-Type": "application/json", "X-Auth-Token": TOKEN, "Prefer": "code=200"}
+        answers = _get_all(app, [("POST", RESTORES, {"json": DOCUMENT, "headers": headers})] * 4)
+    finally:
+        app.close()
+    assert [a.status_code for a in answers] == [200] * 4
+    info = fastpath._accepts_kwarg.cache_info()
+    assert info.misses == 2 and info.hits == 6, info  # two keywords, four requests
 
 
 # sha256 of the connexion source that server/fastpath.py mirrors or replaces. When a connexion
