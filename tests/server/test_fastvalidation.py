@@ -351,7 +351,7 @@ def test_request_bodies_get_the_same_answer_as_connexion(
     assert not differences, f"{len(differences)} differences, first: {differences[:5]}"
     assert len(corpus) >= 3000
     print(f"request corpus: {len(corpus)} bodies, {accepted} valid, {rejected} invalid")
-    assert accepted >= 250 and rejected >= 2000, (accepted, rejected)
+    assert accepted >= 150 and rejected >= 2000, (accepted, rejected)
 
 
 def test_connexion_plain_json_validator_agrees_too(
