@@ -40,6 +40,9 @@ class Defect(enum.Enum):
     SERVER_ERROR_ON_INPUT = "server-error-on-input"
     # The token is never checked: any caller may create restores.
     IGNORED_TOKEN = "ignored-token"
+    # A `restore_target` that is not an http(s) URL is refused as an invalid parameter, though the
+    # contract accepts any string up to 255 characters.
+    REFUSES_VALID_INPUT = "refuses-valid-input"
 
 
 def _request_validator() -> Any:
@@ -78,6 +81,9 @@ def create_provider(defect: Defect | None = None) -> Starlette:
         if not validator.is_valid(body):
             return _error(400, "CSBS.9001", "Invalid parameter.")
         restore_req = body["restore"]
+        target = restore_req.get("restore_target")
+        if defect is Defect.REFUSES_VALID_INPUT and target is not None and not target.startswith("http"):
+            return _error(400, "CSBS.9001", "Invalid parameter: restore.restore_target must be a URL.")
         if restore_req["checkpoint_id"] != CHECKPOINT_ID:
             return _error(404, "CSBS.3001", f"Checkpoint ({restore_req['checkpoint_id']}) is not found.")
         parameters = restore_req["parameters"]

@@ -52,6 +52,7 @@ def test_correct_provider_passes_every_check() -> None:
         (Defect.MISSING_REQUIRED_FIELD, "response_schema_conformance"),
         (Defect.SERVER_ERROR_ON_INPUT, "not_a_server_error"),
         (Defect.IGNORED_TOKEN, "ignored_auth"),
+        (Defect.REFUSES_VALID_INPUT, "valid_input_not_refused_as_invalid"),
     ],
     ids=lambda value: value.value if isinstance(value, Defect) else value,
 )

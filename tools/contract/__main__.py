@@ -51,6 +51,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--project", default=DEMO_PROJECT_ID, help="project ID the token may act on (default: the stub's)"
     )
     parser.add_argument(
+        "--foreign-project",
+        action="append",
+        default=None,
+        metavar="PROJECT_ID",
+        help="a project the token must NOT reach (403 expected; repeatable; default: the stub's second "
+        "tenant's project, which on any other provider is simply a project the token does not own)",
+    )
+    parser.add_argument(
         "--known",
         action="append",
         default=[],
@@ -85,6 +93,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
     settings = contract_settings(
         token=f"${{{TOKEN_ENV}}}",
         project_id=args.project,
+        foreign_project_ids=args.foreign_project,
         known_values=known_values(args.known),
         budget=budget,
         seed=args.seed,
@@ -125,6 +134,13 @@ def run_st(spec: Path, base_url: str, token: str, settings: RunSettings, report_
     return subprocess.run(command, cwd=REPO_ROOT, env=environment, check=False).returncode
 
 
+def _relative(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     settings = settings_from_args(args)
@@ -146,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     files = [report_dir / name for name in ("junit.xml", "cassette.yaml", "run.json", "schemathesis.toml")]
     report = read_reports(files[0], files[1], files[2])
-    print(render_summary(report, target=target, report_files=[path for path in files if path.exists()]))
+    shown = [_relative(path) for path in files if path.exists()]
+    print(render_summary(report, target=target, report_files=shown))
     if args.long:
         print(f"fuzz-long: {report.cases} cases, {report.cases_per_second:.1f} cases per second")
     return 0 if report.ok and exit_code == 0 else 1
