@@ -762,7 +762,7 @@ class Soak:
             self.note("no answer: stub killed or restarting")
         else:
             self.note("no answer while up", "no answer while up", detail)
-        time.sleep(0.05)  # do not spin while the stub is down
+        time.sleep(0.2)  # do not spin while the stub is down
 
     def valid_create(self, http: httpx.Client, index: int, server: SeedServer, generation: int) -> None:
         outcome = send_create(http, index, server, DEMO_TOKEN)

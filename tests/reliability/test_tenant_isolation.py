@@ -70,7 +70,7 @@ class Tenancy:
 def tenancy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenancy]:
     root = tmp_path_factory.mktemp("tenancy")
     servers = write_seed(root / "seed.yaml", SERVERS)
-    stub = StubProcess(root / "data", workers=2, seed=root / "seed.yaml")
+    stub = StubProcess(root / "data", workers=1, seed=root / "seed.yaml")
     stub.start()
     tenancy = Tenancy(stub, servers)
     # Each tenant owns one restore the other must never see.
@@ -277,11 +277,17 @@ CANARY_PASSWORD = "canary-password-91c0e4"
 CANARY_KEY = "canary-secret-key-0a77d3"
 
 
-@pytest.mark.parametrize("log_format", ["text", "json"])
-def test_tokens_and_body_secrets_never_reach_logs_or_error_messages(tmp_path: Path, log_format: str) -> None:
+# Both formats, and both the single-process and the multi-worker way of starting uvicorn.
+@pytest.mark.parametrize(("log_format", "workers"), [("text", 1), ("json", 2)])
+def test_tokens_and_body_secrets_never_reach_logs_or_error_messages(
+    tmp_path: Path, log_format: str, workers: int
+) -> None:
     servers = write_seed(tmp_path / "seed.yaml", 4)
     stub = StubProcess(
-        tmp_path / "data", workers=1, seed=tmp_path / "seed.yaml", extra_args=("--log-format", log_format)
+        tmp_path / "data",
+        workers=workers,
+        seed=tmp_path / "seed.yaml",
+        extra_args=("--log-format", log_format),
     )
     stub.start()
     startup_log_size = len(stub.logs())
