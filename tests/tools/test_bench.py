@@ -125,3 +125,27 @@ def test_ratios_and_targets_use_only_runs_of_the_same_round() -> None:
     assert verdicts[(1, "stub-2w", "p99 <= Prism's")] is True
     assert verdicts[(1, "stub-1w", "req/s >= 1.0x Prism (one worker)")] is False
     assert verdicts[(2, "stub-2w", "p99 <= Prism's")] is True
+
+
+def test_cpu_time_of_a_process_group_is_read_from_proc() -> None:
+    import subprocess
+    import sys
+
+    from tools.bench.servers import group_cpu_seconds
+
+    busy = (
+        "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", busy], start_new_session=True)
+    try:
+        used = 0.0
+        for _ in range(100):  # at most about 10 s
+            used = group_cpu_seconds(process.pid)
+            if used >= 0.3:
+                break
+            subprocess.run(["sleep", "0.1"], check=True)
+        assert used >= 0.25, used
+        assert group_cpu_seconds(2**22 + 12345) == 0.0
+    finally:
+        process.kill()
+        process.wait(timeout=10)

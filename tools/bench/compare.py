@@ -42,6 +42,7 @@ from tools.bench.servers import (
     RunningServer,
     ServerKind,
     ceiling_kind,
+    group_cpu_seconds,
     prism_kind,
     probe,
     running,
@@ -73,7 +74,15 @@ class Measurement:
     warmup: WrkResult
     loadavg_before: float
     stored_restores: int | None = None
+    server_cpu_s: float | None = None
+    """CPU seconds the server's processes used during the measured run."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        if self.server_cpu_s is None or not self.result.requests:
+            return None
+        return round(self.server_cpu_s * 1000 / self.result.requests, 3)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +94,8 @@ class Measurement:
             "warmup_non_2xx": self.warmup.non_2xx,
             "loadavg_1m_before": self.loadavg_before,
             "stored_restores": self.stored_restores,
+            "server_cpu_s": self.server_cpu_s,
+            "cpu_ms_per_request": self.cpu_ms_per_request,
         }
 
 
@@ -110,6 +121,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--stub-arg", action="append", default=[], help="extra argument for python -m server")
     parser.add_argument(
+        "--stub-checkout",
+        type=Path,
+        help="run the stub from another checkout of the repo instead of this one",
+    )
+    parser.add_argument(
         "--baseline",
         type=Path,
         help="another checkout of the repo (e.g. a git worktree of an older commit): its stub runs"
@@ -126,9 +142,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def _server_kinds(arguments: argparse.Namespace, prism_bin: Path, seed: Path) -> list[ServerKind]:
     stub_args = ("--restore-seconds", str(RESTORE_SECONDS), *arguments.stub_arg)
     worker_counts = sorted({arguments.workers, 1}, reverse=True)
-    kinds = [stub_kind(n, seed, stub_args) for n in worker_counts]
+    checkout = arguments.stub_checkout.resolve() if arguments.stub_checkout else None
+    kinds = [stub_kind(n, seed, stub_args, checkout) for n in worker_counts]
     if arguments.baseline is not None:
-        kinds.extend(stub_kind(n, seed, stub_args, arguments.baseline.resolve()) for n in worker_counts)
+        kinds.extend(
+            stub_kind(n, seed, stub_args, arguments.baseline.resolve(), "base") for n in worker_counts
+        )
     kinds.append(prism_kind(prism_bin, CONTRACT_SPEC))
     kinds.extend(ceiling_kind(n) for n in worker_counts)
     if arguments.servers:
@@ -190,11 +209,15 @@ def _measure_server(
             if load.name == "creates":
                 time.sleep(SETTLE_GAP_S)
             loadavg = os.getloadavg()[0]
+            cpu_before = group_cpu_seconds(server.pid)
             result = run(arguments.duration)
+            cpu_used = round(group_cpu_seconds(server.pid) - cpu_before, 3)
             stored = None
             if kind.name.startswith(("stub", "base")) and load.name == "creates":
                 stored = _stored_restores(server)
-            measurement = Measurement(round_number, kind.name, load.name, result, warmup, loadavg, stored)
+            measurement = Measurement(
+                round_number, kind.name, load.name, result, warmup, loadavg, stored, cpu_used
+            )
             measurements.append(measurement)
             print(_row(measurement), flush=True)
     return measurements
@@ -206,7 +229,8 @@ def _row(m: Measurement) -> str:
     return (
         f"  round {m.round}  {m.load:8} {m.server:12} {r.requests_per_s:9.1f} req/s"
         f"  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms  max {r.max_ms:8.2f} ms"
-        f"  non-2xx {r.non_2xx}  socket errors {r.socket_errors}  load {m.loadavg_before:.2f}{stored}"
+        f"  cpu/req {m.cpu_ms_per_request} ms  non-2xx {r.non_2xx}  socket errors {r.socket_errors}"
+        f"  load {m.loadavg_before:.2f}{stored}"
     )
 
 
@@ -221,6 +245,9 @@ def ratios(measurements: list[Measurement], all_workers: int) -> list[dict[str, 
     keys = sorted({(m.round, m.load) for m in measurements})
     for round_number, load in keys:
         same = {m.server: m.result for m in measurements if m.round == round_number and m.load == load}
+        cpu = {
+            m.server: m.cpu_ms_per_request for m in measurements if m.round == round_number and m.load == load
+        }
         prism = same.get(PRISM)
         for server, result in same.items():
             workers = server.split("-")[-1] if "-" in server else ""
@@ -242,6 +269,12 @@ def ratios(measurements: list[Measurement], all_workers: int) -> list[dict[str, 
                     if baseline
                     else None,
                     "p99_vs_baseline": _ratio(result.p99_ms, baseline.p99_ms) if baseline else None,
+                    "cpu_ms_per_request": cpu.get(server),
+                    "cpu_per_request_vs_baseline": _ratio(
+                        cpu[server] or 0.0, cpu.get(f"base-{workers}") or 0.0
+                    )
+                    if baseline and cpu.get(server)
+                    else None,
                 }
             )
     return rows
@@ -309,6 +342,7 @@ def _print_summary(ratio_rows: list[dict[str, Any]], checks: list[dict[str, Any]
             continue
         baseline = (
             f"  req/s vs baseline {row['rps_vs_baseline']}  p99 vs baseline {row['p99_vs_baseline']}"
+            f"  cpu/req vs baseline {row['cpu_per_request_vs_baseline']}"
             if row["rps_vs_baseline"] is not None
             else ""
         )

@@ -52,6 +52,26 @@ class RunningServer:
         return f"http://{HOST}:{self.port}"
 
 
+def group_cpu_seconds(process_group: int) -> float:
+    """User + system CPU seconds used so far by the live processes of one process group (a
+    server and its workers), read from /proc. Unlike throughput, CPU time per request hardly
+    moves when other work competes for the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue
+        # Fields after the command name (which may hold spaces) start at ") ".
+        fields = raw.rsplit(") ", 1)[-1].split()
+        if len(fields) > 13 and int(fields[2]) == process_group:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def free_port() -> int:
     """A port the kernel just handed out on loopback (closed again, so a server can bind it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -130,9 +150,16 @@ def running(kind: ServerKind, log_dir: Path) -> Iterator[RunningServer]:
 
 
 def stub_kind(
-    workers: int, seed_path: Path, extra_args: tuple[str, ...] = (), checkout: Path | None = None
+    workers: int | None,
+    seed_path: Path,
+    extra_args: tuple[str, ...] = (),
+    checkout: Path | None = None,
+    prefix: str = "stub",
 ) -> ServerKind:
-    """The stub with `workers` workers; from `checkout` (another work tree) for a baseline."""
+    """The stub with `workers` workers (None: the CLI's default), started in `checkout` (another
+    work tree of the repo) when given; named `<prefix>-<n>w`."""
+    worker_args = [] if workers is None else ["--workers", str(workers)]
+    label = "default" if workers is None else f"{workers}w"
 
     def command(port: int, scratch: Path) -> list[str]:
         return [
@@ -143,8 +170,7 @@ def stub_kind(
             HOST,
             "--port",
             str(port),
-            "--workers",
-            str(workers),
+            *worker_args,
             "--data-dir",
             str(scratch),
             "--seed",
@@ -152,19 +178,14 @@ def stub_kind(
             *extra_args,
         ]
 
-    if checkout is not None:
-        return ServerKind(
-            name=f"base-{workers}w",
-            description=f"the stub as checked out in {checkout}, `python -m server --workers {workers}`",
-            command=command,
-            workers=workers,
-            cwd=checkout,
-        )
+    shown = " ".join(["python -m server", *worker_args])
+    where = "" if checkout is None else f" as checked out in {checkout}"
     return ServerKind(
-        name=f"stub-{workers}w",
-        description=f"the stub, `python -m server --workers {workers}` (validation, SQLite, journal on)",
+        name=f"{prefix}-{label}",
+        description=f"the stub{where}, `{shown}` (request and response validation, SQLite, journal on)",
         command=command,
-        workers=workers,
+        workers=workers or 0,
+        cwd=checkout,
     )
 
 
