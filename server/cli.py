@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         "timeout_graceful_shutdown": 5,
         # Requests uvicorn cannot parse get the service's JSON error body, not text/plain.
         "http": "server.protocol:JsonErrorHttpToolsProtocol",
+        # No WebSockets: an Upgrade header is ignored and the request answered as HTTP.
+        "ws": "none",
     }
     try:
         if args.workers == 1:
