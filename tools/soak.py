@@ -252,6 +252,25 @@ def build_request(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
+def _answer_complete(data: bytes, request_method: str) -> bool:
+    """Whether `data` holds one whole HTTP answer (so a kept-alive connection need not close)."""
+    head_end = data.find(b"\r\n\r\n")
+    if head_end < 0:
+        return False
+    head = data[:head_end].decode("latin-1").lower()
+    body = data[head_end + 4 :]
+    status_line, _, header_text = head.partition("\r\n")
+    status = status_line.split(" ")[1] if status_line.count(" ") >= 1 else ""
+    if request_method == "HEAD" or status in ("204", "304"):
+        return True
+    headers = dict(line.split(":", 1) for line in header_text.split("\r\n") if ":" in line)
+    if "content-length" in headers:
+        return len(body) >= int(headers["content-length"].strip() or 0)
+    if "chunked" in headers.get("transfer-encoding", ""):
+        return body.endswith(b"0\r\n\r\n")
+    return False  # the body runs until the server closes the connection
+
+
 def raw_exchange(
     port: int,
     request: bytes,
@@ -260,7 +279,7 @@ def raw_exchange(
     request_method: str = "POST",
     half_close: bool = False,
 ) -> RawResponse | None:
-    """Send raw bytes to the stub and read its answer until it closes the connection.
+    """Send raw bytes to the stub and read one whole answer (or until it closes the connection).
 
     Sending and reading are interleaved, so an answer the server gives before it has read the
     whole request (a 413 for a huge body) is caught even if the server then resets the
@@ -273,7 +292,7 @@ def raw_exchange(
     with socket.create_connection((LOOPBACK, port), timeout=timeout) as sock:
         sock.setblocking(False)
         write_closed = False
-        while True:
+        while not _answer_complete(bytes(received), request_method):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"no complete answer within {timeout}s; got {bytes(received[:200])!r}")

@@ -555,6 +555,49 @@ def other_methods() -> Iterator[HostileCase]:
         statuses=frozenset({405}),
         method="HEAD",
     )
+    yield HostileCase(
+        "method/CONNECT",
+        build_request("CONNECT", RESTORES_PATH, headers=JSON_HEADERS, content_length=False),
+        statuses=frozenset({405}),
+        method="CONNECT",
+    )
+    # Not HTTP methods at all: the parser refuses them before any route is looked at.
+    for name, method in {"unknown": "FROB", "lowercase": "post"}.items():
+        yield HostileCase(
+            f"method/{name}-{method}", build_request(method, RESTORES_PATH, body=DOCUMENT_BYTES)
+        )
+
+
+def protocol_upgrades() -> Iterator[HostileCase]:
+    """Upgrade requests: the stub speaks only HTTP/1.1, so they are served (and refused) as HTTP."""
+    websocket = (
+        ("Connection", "Upgrade"),
+        ("Upgrade", "websocket"),
+        ("Sec-WebSocket-Version", "13"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    )
+    yield HostileCase(
+        "upgrade/websocket-handshake-on-the-path",
+        build_request("GET", RESTORES_PATH, headers=(*JSON_HEADERS, *websocket), content_length=False),
+        statuses=frozenset({405}),
+        method="GET",
+    )
+    yield HostileCase(
+        "upgrade/websocket-without-key",
+        build_request("GET", RESTORES_PATH, headers=(*JSON_HEADERS, *websocket[:3]), content_length=False),
+        statuses=frozenset({405}),
+        method="GET",
+    )
+    yield HostileCase(
+        "upgrade/websocket-with-invalid-body",
+        post(b"{", headers=(*JSON_HEADERS, *websocket)),
+        error_code=INVALID_PARAMETER,
+    )
+    yield HostileCase(
+        "upgrade/h2c-with-invalid-body",
+        post(b"{", headers=(*JSON_HEADERS, ("Connection", "Upgrade, HTTP2-Settings"), ("Upgrade", "h2c"))),
+        error_code=INVALID_PARAMETER,
+    )
 
 
 def bad_paths() -> Iterator[HostileCase]:
@@ -628,6 +671,7 @@ GROUPS: tuple[Callable[[], Iterator[HostileCase]], ...] = (
     content_types,
     chunked_bodies,
     other_methods,
+    protocol_upgrades,
     bad_paths,
     oversized_headers,
 )

@@ -35,7 +35,7 @@ class ProbedStub:
 
     def raw(self, case: HostileCase) -> RawResponse | None:
         return raw_exchange(
-            self.port, case.request, timeout=60, request_method=case.method, half_close=case.half_close
+            self.port, case.request, timeout=20, request_method=case.method, half_close=case.half_close
         )
 
     def create(self, server: SeedServer, token: str = DEMO_TOKEN) -> RawResponse:

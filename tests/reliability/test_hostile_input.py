@@ -39,6 +39,7 @@ def test_corpus_covers_every_kind_of_hostile_input() -> None:
         "content-type",
         "chunked",
         "method",
+        "upgrade",
         "path",
         "header",
     }
