@@ -92,6 +92,12 @@ def app_from_env() -> Any:
     return create_app(settings_from_env())
 
 
+def default_workers(in_memory: bool) -> int:
+    """Without --workers: one worker per CPU, the configuration docs/performance.md measures
+    (workers share state through the SQLite file); one for an in-memory stub."""
+    return 1 if in_memory else max(1, os.cpu_count() or 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m server",
@@ -99,7 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="uvicorn worker processes (default: one per CPU, the configuration docs/performance.md"
+        " measures; 1 with --in-memory)",
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -168,6 +180,8 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.workers is None:
+        args.workers = default_workers(args.in_memory)
     if args.workers < 1:
         print("--workers must be at least 1", file=sys.stderr)
         return 2
