@@ -27,7 +27,8 @@ class RestoreTargets:
                  Example: f45c477a-57e5-465f-999f-d845083962db.
             volumes (list[VolumeMapping] | Unset): Mapping of volume backups to target volumes (卷备份与目标卷关系列表). When omitted,
                 every volume backup is restored to the volume it was taken from. When given, it
-                must assign every volume backup of the backup to a volume.
+                must assign every volume backup of the backup to a volume, one to one: each
+                `backup_id` and each `volume_id` may appear only once (400 `CSBS.9001` otherwise).
     """
 
     server_id: UUID | Unset = UNSET
