@@ -87,9 +87,12 @@ def settings_from_env() -> Settings:
 
 def app_from_env() -> Any:
     """uvicorn factory used by every worker process (imported there, so the parent stays light)."""
+    from server import fastpath
     from server.app import create_app
 
-    return create_app(settings_from_env())
+    app = create_app(settings_from_env())
+    fastpath.freeze_startup_heap()
+    return app
 
 
 def default_workers(in_memory: bool) -> int:
@@ -218,9 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         if args.workers == 1:
+            from server import fastpath
             from server.app import create_app
 
             app: Any = create_app(settings)
+            fastpath.freeze_startup_heap()
         else:
             # Seed the shared file once here; each worker builds its own app from the environment.
             from server.store import Store

@@ -18,6 +18,7 @@ These touch connexion internals (named in each docstring); connexion is pinned t
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -133,3 +134,13 @@ def cached_security_map(security_map: Mapping[str, Any]) -> dict[str, Any]:
         )
         for scheme, handler in security_map.items()
     }
+
+
+def freeze_startup_heap() -> None:
+    """Move everything allocated while building the app (specs, schemas, routes: tens of
+    thousands of objects that live as long as the process) out of the garbage collector's
+    sight, so its full collections during requests no longer walk them: each one cost tens of
+    milliseconds of CPU and of latency for every request waiting meanwhile. Call once per
+    worker process, after the app is built; objects made later are collected as usual."""
+    gc.collect()
+    gc.freeze()
