@@ -92,12 +92,43 @@ def main(argv: list[str] | None = None) -> int:
         f"profiled {result.requests} requests ({result.requests_per_s:.0f} req/s under the profiler,"
         f" non-2xx {result.non_2xx}); stats in {stats_path}"
     )
+    print("\n=== own time by where the code lives ===")
+    for area, seconds, share in own_time_by_area(pstats.Stats(profiler)):
+        print(f"  {area:34} {seconds * 1000 / max(1, result.requests):7.3f} ms/request  {share:5.1%}")
     for order in ("tottime", "cumulative"):
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(arguments.top)
         print(f"\n=== sorted by {order} ===")
         print(_trim(text.getvalue()))
     return 0
+
+
+AREAS: tuple[tuple[str, str], ...] = (
+    ("/server/", "stub code (server/)"),
+    ("connexion/", "connexion"),
+    ("starlette/", "starlette"),
+    ("werkzeug/", "werkzeug (connexion's context proxies)"),
+    ("uvicorn/", "uvicorn"),
+    ("jsonschema_rs", "jsonschema-rs (compiled validation)"),
+    ("jsonschema/", "jsonschema (pure Python)"),
+    ("sqlite3", "SQLite"),
+    ("json/", "json encode/decode"),
+    ("_socket", "socket send/recv"),
+    ("asyncio/", "asyncio event loop"),
+    ("logging/", "logging"),
+)
+
+
+def own_time_by_area(stats: pstats.Stats) -> list[tuple[str, float, float]]:
+    """Own (not cumulative) time summed per library or subsystem, largest first."""
+    totals: dict[str, float] = {}
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]] = stats.stats  # type: ignore[attr-defined]
+    for (filename, _line, function), (_cc, _nc, own, _cum, _callers) in raw.items():
+        where = f"{filename}:{function}"
+        area = next((name for marker, name in AREAS if marker in where), "other Python and builtins")
+        totals[area] = totals.get(area, 0.0) + own
+    whole = sum(totals.values()) or 1.0
+    return sorted(((area, t, t / whole) for area, t in totals.items()), key=lambda item: -item[1])
 
 
 def _server_loop(server: uvicorn.Server) -> asyncio.AbstractEventLoop:
