@@ -25,7 +25,7 @@ help:
 	@echo "make breaking BASE=<ref>   breaking-change report against BASE"
 	@echo "make changelog BASE=<ref>  Markdown changelog against BASE"
 	@echo "make docs             offline HTML reference and bundled spec into build/"
-	@echo "make bench            throughput and latency against Prism and a bare ceiling"
+	@echo "make bench            throughput and latency against Prism and a bare ceiling (BENCH_ARGS=--help)"
 	@echo "make soak             minutes of mixed traffic with periodic kills"
 
 $(STAMP): requirements.lock
@@ -75,7 +75,7 @@ docs: $(STAMP)
 	$(BIN)/python -m tools.docs --out build
 
 bench: $(STAMP)
-	$(BIN)/python -m tools.bench
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
 soak: $(STAMP)
 	$(BIN)/python -m tools.soak
