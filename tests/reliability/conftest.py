@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.soak import DEMO_PROJECT, SeedServer, StubProcess, write_seed
+from tools.seeds import DEMO_PROJECT, SeedServer, write_seed
+from tools.stub_process import StubProcess
 
 from .corpus import CORPUS_SERVERS, RESERVED_SERVERS
 from .harness import ProbedStub

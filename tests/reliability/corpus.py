@@ -13,15 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.soak import (
-    DEMO_PROJECT,
-    DEMO_TOKEN,
-    OTHER_PROJECT,
-    PROVIDER_ID,
-    SeedServer,
-    build_request,
-    seed_servers,
-)
+from tools.rawhttp import build_request
+from tools.seeds import DEMO_PROJECT, DEMO_TOKEN, OTHER_PROJECT, PROVIDER_ID, SeedServer, seed_servers
 
 RESTORES_PATH = f"/v1/{DEMO_PROJECT}/restores"
 JSON_HEADERS: tuple[tuple[str, str], ...] = (
@@ -33,7 +26,7 @@ INVALID_PARAMETER = "CSBS.9001"
 TEN_MB = 10 * 1024 * 1024
 
 CORPUS_SERVERS = 600
-"""Servers per project in the corpus stub's seed (tools.soak.write_seed)."""
+"""Servers per project in the corpus stub's seed (tools.seeds.write_seed)."""
 RESERVED_SERVERS = 40
 """The last servers of the seed belong to cases that may legitimately succeed; probes use the rest."""
 _reserved = iter(seed_servers(DEMO_PROJECT, CORPUS_SERVERS)[-RESERVED_SERVERS:])

@@ -1,4 +1,4 @@
-"""Checks and helpers shared by the reliability tests (the process harness is in tools/soak.py)."""
+"""Checks and helpers shared by the reliability tests (the process harness is tools/stub_process.py)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,11 @@ import itertools
 import json
 from typing import Any
 
-from tools.soak import (
-    DEMO_TOKEN,
-    IMMUTABLE_FIELDS,
-    LEAK_MARKERS,
-    CreateOutcome,
-    RawResponse,
-    SeedServer,
-    StubProcess,
-    build_request,
-    raw_exchange,
-)
+from tools.loadgen import CreateOutcome
+from tools.rawhttp import RawResponse, build_request, raw_exchange
+from tools.seeds import DEMO_TOKEN, SeedServer
+from tools.soak import IMMUTABLE_FIELDS, LEAK_MARKERS
+from tools.stub_process import StubProcess
 
 from .corpus import HostileCase
 

@@ -14,16 +14,10 @@ from collections.abc import Iterator
 import pytest
 
 from server.settings import DATABASE_FILE_NAME
-from tools.soak import (
-    DEMO_PROJECT,
-    DEMO_TOKEN,
-    CreateOutcome,
-    SeedServer,
-    StubProcess,
-    read_stored_restores,
-    run_clients,
-    write_seed,
-)
+from tools.loadgen import CreateOutcome, run_clients
+from tools.seeds import DEMO_PROJECT, DEMO_TOKEN, SeedServer, write_seed
+from tools.stored_restores import read_stored_restores
+from tools.stub_process import StubProcess
 
 from .harness import STUB_LONG_RESTORES, assert_acknowledged_restores_stored
 
@@ -39,7 +33,7 @@ SERVER_RESTORING = "CSBS.6015"
 def load_stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StubProcess, list[SeedServer]]]:
     root = tmp_path_factory.mktemp("concurrency")
     servers = write_seed(root / "seed.yaml", SERVERS + STAMPEDE_SERVERS)[DEMO_PROJECT]
-    stub = StubProcess(root / "data", workers=WORKERS, seed=root / "seed.yaml", extra_args=STUB_LONG_RESTORES)
+    stub = StubProcess(root / "data", workers=WORKERS, seed=root / "seed.yaml", args=STUB_LONG_RESTORES)
     stub.start()
     try:
         yield stub, servers

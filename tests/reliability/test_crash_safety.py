@@ -14,17 +14,10 @@ from pathlib import Path
 import httpx
 
 from server.settings import DATABASE_FILE_NAME
-from tools.soak import (
-    ADMIN_TOKEN,
-    DEMO_PROJECT,
-    DEMO_TOKEN,
-    BackgroundLoad,
-    CreateOutcome,
-    StubProcess,
-    read_stored_restores,
-    run_clients,
-    write_seed,
-)
+from tools.loadgen import BackgroundLoad, CreateOutcome, run_clients
+from tools.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN, write_seed
+from tools.stored_restores import read_stored_restores
+from tools.stub_process import StubProcess
 
 from .harness import assert_acknowledged_restores_stored
 
@@ -52,7 +45,7 @@ def test_kill9_mid_load_keeps_every_acknowledged_restore(tmp_path: Path) -> None
     seed = tmp_path / "seed.yaml"
     servers = write_seed(seed, CLIENTS * CREATES_PER_CLIENT * KILL_ROUNDS)[DEMO_PROJECT]
     stub = StubProcess(
-        tmp_path / "data", workers=2, seed=seed, extra_args=("--restore-seconds", str(RESTORE_SECONDS))
+        tmp_path / "data", workers=2, seed=seed, args=("--restore-seconds", str(RESTORE_SECONDS))
     )
     began = time.monotonic()
     stub.start()

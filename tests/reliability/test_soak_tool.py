@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tools import soak
-from tools.soak import RawResponse, SoakReport
+from tools.rawhttp import RawResponse
+from tools.soak import SoakReport
 
 
 def answer(status: int, body: bytes, content_type: str = "application/json") -> RawResponse:

@@ -16,18 +16,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tools.soak import (
+from tools.rawhttp import build_request, raw_exchange
+from tools.seeds import (
     ADMIN_TOKEN,
     DEMO_PROJECT,
     DEMO_TOKEN,
     OTHER_PROJECT,
     OTHER_TOKEN,
     SeedServer,
-    StubProcess,
-    build_request,
-    raw_exchange,
     write_seed,
 )
+from tools.stub_process import StubProcess
 
 from .harness import assert_error_body, assert_no_leak
 
@@ -287,7 +286,7 @@ def test_tokens_and_body_secrets_never_reach_logs_or_error_messages(
         tmp_path / "data",
         workers=workers,
         seed=tmp_path / "seed.yaml",
-        extra_args=("--log-format", log_format),
+        args=("--log-format", log_format),
     )
     stub.start()
     startup_log_size = len(stub.logs())
