@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from connexion import request
+from starlette.responses import Response
 
 from server import errors, runtime, simulation
 from server.errors import StubError
@@ -177,7 +178,7 @@ def create_in(
     return document
 
 
-async def create_restore(project_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+async def create_restore(project_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], int] | Response:
     """POST /v1/{project_id}/restores"""
     stub = runtime.current()
     try:
@@ -188,7 +189,9 @@ async def create_restore(project_id: str, body: dict[str, Any]) -> tuple[dict[st
             await asyncio.sleep(preferences.delay_ms / 1000)
         if preferences.wants_example:
             status, example = stub.examples.pick(preferences)
-            return example, status
+            # Already serialised: connexion passes a framework response through unchanged (same
+            # bytes and headers as jsonify would make), and response validation still checks it.
+            return Response(example, status_code=status, media_type="application/json")
         with stub.store.write() as tx:
             document = create_in(tx, project_id, body["restore"], time.time(), stub.settings.restore_seconds)
     except StubError as error:

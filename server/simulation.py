@@ -11,11 +11,15 @@ An undocumented status, an unknown example name or a bad value is a 400 `CSBS.90
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
+from connexion.jsonifier import Jsonifier
+
 from server.errors import invalid_parameter
+
+_JSONIFIER = Jsonifier()
+"""connexion's default serialiser: pre-serialised examples are byte for byte what it would send."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,20 @@ def _resolve(document: dict[str, Any], node: Any) -> Any:
 
 
 class ExampleCatalog:
-    """The documented examples of one operation's responses, by status and name."""
+    """The documented examples of one operation's responses, by status and name.
+
+    Each example is serialised once, when the catalog is built, as connexion's jsonifier would
+    serialise it per request; `pick` hands out those bytes, so no request copies or re-encodes
+    an example. The answer still passes through connexion's response validation, which reads
+    the bytes that go out.
+    """
 
     def __init__(self, by_status: dict[int, dict[str, Any]]) -> None:
         self.by_status = by_status
+        self._serialised: dict[int, dict[str, bytes]] = {
+            status: {name: _JSONIFIER.dumps(value).encode("utf-8") for name, value in examples.items()}
+            for status, examples in by_status.items()
+        }
 
     @classmethod
     def from_document(cls, document: dict[str, Any], path: str, method: str) -> ExampleCatalog:
@@ -102,8 +116,8 @@ class ExampleCatalog:
             by_status[int(status)] = examples
         return cls(by_status)
 
-    def pick(self, preferences: Preferences) -> tuple[int, Any]:
-        """(status, body) of the preferred example; raises a 400 StubError when there is none."""
+    def pick(self, preferences: Preferences) -> tuple[int, bytes]:
+        """(status, JSON body) of the preferred example; raises a 400 StubError when there is none."""
         code, name = preferences.code, preferences.example
         if code is not None:
             examples = self.by_status.get(code)
@@ -115,15 +129,15 @@ class ExampleCatalog:
             if not examples:
                 raise invalid_parameter(f"Prefer code={code}: the contract documents no example for it.")
             if name is None:
-                return code, copy.deepcopy(next(iter(examples.values())))
+                return code, next(iter(self._serialised[code].values()))
             if name not in examples:
                 raise invalid_parameter(
                     f"Prefer example={name} is not an example of status {code}; known: {', '.join(examples)}."
                 )
-            return code, copy.deepcopy(examples[name])
+            return code, self._serialised[code][name]
         for status, examples in sorted(self.by_status.items()):
             if name in examples:
-                return status, copy.deepcopy(examples[name])
+                return status, self._serialised[status][name]
         known = sorted({n for examples in self.by_status.values() for n in examples})
         raise invalid_parameter(
             f"Prefer example={name} is not a documented example; known: {', '.join(known)}."
