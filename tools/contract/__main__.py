@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -33,11 +34,14 @@ from tools.contract.config import (
     to_toml,
 )
 from tools.contract.report import read_reports, render_summary
-from tools.contract.stub_process import StubStartError, running_stub
+from tools.stub_process import StubProcess, StubStartError
 
 # The token reaches schemathesis through the environment, so it is not written into the
 # configuration file kept under reports/.
 TOKEN_ENV = "CSBS_CONTRACT_TOKEN"
+CONTRACT_STUB_READY_TIMEOUT_S = 30.0
+# Another process may take the chosen port before the stub binds it; try a new one then.
+CONTRACT_STUB_START_ATTEMPTS = 3
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -153,9 +157,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         exit_code = run_st(args.spec, args.url, args.token, settings, report_dir)
     else:
         try:
-            with running_stub(report_dir / "stub.log") as base_url:
-                target = f"the stub at {base_url}"
-                exit_code = run_st(args.spec, base_url, args.token, settings, report_dir)
+            with (
+                tempfile.TemporaryDirectory(prefix="csbs-contract-") as data_dir,
+                StubProcess(
+                    Path(data_dir),
+                    log_path=report_dir / "stub.log",
+                    ready_timeout=CONTRACT_STUB_READY_TIMEOUT_S,
+                    start_attempts=CONTRACT_STUB_START_ATTEMPTS,
+                ) as stub,
+            ):
+                target = f"the stub at {stub.base_url}"
+                exit_code = run_st(args.spec, stub.base_url, args.token, settings, report_dir)
         except StubStartError as exc:
             print(f"contract: {exc}", file=sys.stderr)
             return 2
