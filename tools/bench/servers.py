@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.bench.loads import RESTORES_PATH, TENANT_TOKEN
+from tools.stub_process import stub_command
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 120.0
@@ -162,21 +163,7 @@ def stub_kind(
     label = "default" if workers is None else f"{workers}w"
 
     def command(port: int, scratch: Path) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "server",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            *worker_args,
-            "--data-dir",
-            str(scratch),
-            "--seed",
-            str(seed_path),
-            *extra_args,
-        ]
+        return stub_command(port, scratch, workers=workers, seed=seed_path, args=extra_args)
 
     shown = " ".join(["python -m server", *worker_args])
     where = "" if checkout is None else f" as checked out in {checkout}"
