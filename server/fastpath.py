@@ -8,6 +8,10 @@
   (signature inspection, closures, `functools.wraps`). `decorate_views_once` makes the app's
   operations decorate their view once; the decorated view still reads the request, the
   operation and the scope from connexion's context variables on each call, as before.
+- Body: the handler's body argument comes from `ConnexionRequest.json()`, which reads the body
+  again and parses it a second time. `BodyGuard` has already parsed it (rejecting duplicate
+  names, non-UTF-8, a BOM, NaN/Infinity and deep nesting) and the body validator has checked
+  that very value, so `_GuardedBodyRequest.json` hands the handler the guard's value.
 - Security: `AbstractSecurityHandler._accepts_kwarg` inspects the token function's signature
   twice per request; `cached_security_map` gives the handlers a memoised version.
 
@@ -26,11 +30,16 @@ from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.context import receive, scope
 from connexion.decorators import StarletteDecorator
+from connexion.lifecycle import ConnexionRequest
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.options import SwaggerUIConfig
 from connexion.security import AbstractSecurityHandler
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.validation import PARSED_JSON_SCOPE_KEY
+
+_NOT_PARSED = object()
 
 
 class SwaggerUIOnItsOwnPaths(SwaggerUIMiddleware):
@@ -82,15 +91,27 @@ def middlewares() -> list[Any]:
     ]
 
 
+class _GuardedBodyRequest(ConnexionRequest):
+    """connexion's request, whose JSON body is the value `BodyGuard` parsed (and the body
+    validator checked) when there is one, instead of a second read and parse of the bytes."""
+
+    async def json(self) -> Any:
+        parsed = self.scope.get(PARSED_JSON_SCOPE_KEY, _NOT_PARSED)
+        if parsed is _NOT_PARSED:
+            return await super().json()
+        return parsed
+
+
 class _DecorateOnceStarletteDecorator(StarletteDecorator):
-    """StarletteDecorator.__call__ with `self.decorate(function)` moved out of the request."""
+    """StarletteDecorator.__call__ with `self.decorate(function)` moved out of the request, and
+    `StarletteFramework.get_request` (a plain `ConnexionRequest`) replaced by the guarded one."""
 
     def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
         decorated = self.decorate(function)
 
         @functools.wraps(function)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            request = self.framework.get_request(uri_parser=self.uri_parser, scope=scope, receive=receive)
+            request = _GuardedBodyRequest(scope, receive, uri_parser=self.uri_parser)
             return await decorated(request)
 
         return wrapper

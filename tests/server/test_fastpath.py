@@ -145,14 +145,30 @@ def test_the_startup_heap_is_frozen_out_of_the_collectors_sight() -> None:
         app.close()
 
 
+def test_the_handler_gets_the_body_the_guard_parsed(app: StubApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.requests import Request
+
+    async def second_parse(self: Any) -> Any:
+        raise AssertionError("the body was parsed a second time")
+
+    monkeypatch.setattr(Request, "json", second_parse)
+    headers = {"Content-Type": "application/json", "X-Auth-Token": TOKEN}
+    (answer,) = _get_all(app, [("POST", RESTORES, {"json": DOCUMENT, "headers": headers})])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["restore"]["checkpoint_id"] == DOCUMENT["restore"]["checkpoint_id"]
+
+
 # sha256 of the connexion source that server/fastpath.py mirrors or replaces. When a connexion
 # release changes any of it, re-check fastpath.py against the new code before updating this.
-INTERNALS_SHA256 = "56c25fda3e46ac666ab9f9b85a6c52f5b86595673e7f746eb143e88a2d798e09"
+INTERNALS_SHA256 = "b2106f530ab5f14032ef209d531ca08fda494db8a31e9e188138093cc2f68a6e"
 
 
 def _internals_source() -> str:
     from connexion.apps import asynchronous
     from connexion.decorators import main as decorators
+    from connexion.decorators import parameter
+    from connexion.frameworks.starlette import Starlette as StarletteFramework
+    from connexion.lifecycle import ConnexionRequest
     from connexion.middleware import abstract, swagger_ui
     from connexion.middleware.main import ConnexionMiddleware
     from connexion.security import AbstractSecurityHandler
@@ -175,6 +191,10 @@ def _internals_source() -> str:
         abstract.RoutedMiddleware.add_api,
         AbstractSecurityHandler._generic_check,
         AbstractSecurityHandler._accepts_kwarg,
+        StarletteFramework.get_request,
+        ConnexionRequest.json,
+        ConnexionRequest.get_body,
+        parameter._get_body_argument_json,
     ]
     source = "\n".join(inspect.getsource(part) for part in parts)
     return source + repr([m.__qualname__ for m in ConnexionMiddleware.default_middlewares])
