@@ -182,6 +182,7 @@ def create_app(settings: Settings | None = None) -> StubApp:
         middlewares=fastpath.middlewares(),
     )
     fastpath.decorate_views_once(app)
+    fastpath.memoise_body_definitions()
     app.add_middleware(
         BodyGuard, position=MiddlewarePosition.BEFORE_VALIDATION, body_operations=stub.body_operations
     )

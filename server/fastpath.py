@@ -12,6 +12,11 @@
   again and parses it a second time. `BodyGuard` has already parsed it (rejecting duplicate
   names, non-UTF-8, a BOM, NaN/Infinity and deep nesting) and the body validator has checked
   that very value, so `_GuardedBodyRequest.json` hands the handler the guard's value.
+- Operation lookups: `OpenAPIOperation.body_definition` builds a `MediaTypeDict` of the request
+  body's media types and matches the content type against it (sorting and `fnmatch`-ing the
+  keys) seven times per request, always with the same answer for the same operation and
+  content type. `memoise_body_definitions` keeps each answer per operation; the `MediaTypeDict`
+  of validator classes by media type memoises its matches the same way (`MemoisedMediaTypeDict`).
 - Security: `AbstractSecurityHandler._accepts_kwarg` inspects the token function's signature
   twice per request; `cached_security_map` gives the handlers a memoised version.
 
@@ -29,10 +34,12 @@ from typing import Any
 from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.context import receive, scope
+from connexion.datastructures import MediaTypeDict
 from connexion.decorators import StarletteDecorator
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
+from connexion.operations import OpenAPIOperation
 from connexion.options import SwaggerUIConfig
 from connexion.security import AbstractSecurityHandler
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -138,6 +145,52 @@ class _DecorateOnceApi(AsyncApi):
 def decorate_views_once(app: AsyncApp) -> None:
     """Make the APIs added to `app` from now on decorate each view once (call before add_api)."""
     app._middleware_app.api_cls = _DecorateOnceApi
+
+
+_MEMO_LIMIT = 32
+"""Answers kept per operation or map: content types come from clients, so the memo is bounded."""
+
+
+class MemoisedMediaTypeDict(MediaTypeDict):
+    """A `MediaTypeDict` (built once, never changed afterwards) that remembers which key each
+    looked-up media type matched, instead of sorting and `fnmatch`-ing its keys on every lookup."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._matched: dict[str, Any] = {}
+
+    def __getitem__(self, item: str) -> Any:
+        try:
+            return self._matched[item]
+        except KeyError:
+            value = super().__getitem__(item)  # raises KeyError when nothing matches
+            if len(self._matched) < _MEMO_LIMIT:
+                self._matched[item] = value
+            return value
+
+
+_original_body_definition = OpenAPIOperation.body_definition
+
+
+def _memoised_body_definition(self: OpenAPIOperation, content_type: str | None = None) -> dict[str, Any]:
+    memo: dict[str | None, dict[str, Any]] | None = self.__dict__.get("_stub_body_definitions")
+    if memo is None:
+        memo = self.__dict__["_stub_body_definitions"] = {}
+    found = memo.get(content_type)
+    if found is None:
+        found = _original_body_definition(self, content_type)
+        if len(memo) < _MEMO_LIMIT:
+            memo[content_type] = found
+    return found
+
+
+def memoise_body_definitions() -> None:
+    """Make `OpenAPIOperation.body_definition` answer each (operation, content type) once.
+
+    The original returns the spec's own media-type object (after `with_definitions` has set its
+    `components`, idempotently), so every caller already shared one dict; an operation's spec does
+    not change after it is built. Idempotent; applies to every OpenAPI operation in the process."""
+    OpenAPIOperation.body_definition = _memoised_body_definition
 
 
 @functools.lru_cache(maxsize=256)

@@ -39,8 +39,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import jsonschema_rs
-from connexion.datastructures import MediaTypeDict
 from jsonschema import Draft4Validator
+
+from server.fastpath import MemoisedMediaTypeDict
 
 CONNEXION_VERSION = "3.3.0"
 """The connexion release whose validator internals this module was checked against."""
@@ -309,7 +310,7 @@ def compiled_validator_map(validator_map: Mapping[str, Any]) -> dict[str, Any]:
     kinds: tuple[tuple[str, SchemaKind], ...] = (("body", "request"), ("response", "response"))
     for entry, kind in kinds:
         by_media: Mapping[str, Any] = validator_map[entry]
-        replaced = MediaTypeDict(dict(by_media.items()))
+        replaced = MemoisedMediaTypeDict(dict(by_media.items()))
         replaced[JSON_MEDIA_RANGE] = _CompiledClassCache.get(by_media[JSON_MEDIA_RANGE], kind=kind)
         result[entry] = replaced
     return result

@@ -158,19 +158,42 @@ def test_the_handler_gets_the_body_the_guard_parsed(app: StubApp, monkeypatch: p
     assert answer.json()["restore"]["checkpoint_id"] == DOCUMENT["restore"]["checkpoint_id"]
 
 
+def test_body_definitions_and_validator_lookups_are_memoised(app: StubApp) -> None:
+    from connexion.datastructures import MediaTypeDict
+    from connexion.operations import OpenAPIOperation
+
+    assert OpenAPIOperation.body_definition is fastpath._memoised_body_definition
+    headers = {"Content-Type": "application/json", "X-Auth-Token": TOKEN, "Prefer": "code=200"}
+    answers = _get_all(app, [("POST", RESTORES, {"json": DOCUMENT, "headers": headers})] * 2)
+    assert [a.status_code for a in answers] == [200, 200]
+
+    plain = MediaTypeDict({"*/*json": "json", "multipart/form-data": "form"})
+    memoised = fastpath.MemoisedMediaTypeDict(plain)
+    for media_type in ["application/json", "application/problem+json", "multipart/form-data"] * 2:
+        assert memoised[media_type] == plain[media_type]
+    with pytest.raises(KeyError):
+        memoised["text/plain"]
+    assert len(memoised._matched) == 3
+    for index in range(100):  # client-chosen media types cannot grow the memo without bound
+        memoised[f"application/x{index}+json"]
+    assert len(memoised._matched) == fastpath._MEMO_LIMIT
+
+
 # sha256 of the connexion source that server/fastpath.py mirrors or replaces. When a connexion
 # release changes any of it, re-check fastpath.py against the new code before updating this.
-INTERNALS_SHA256 = "b2106f530ab5f14032ef209d531ca08fda494db8a31e9e188138093cc2f68a6e"
+INTERNALS_SHA256 = "316c3449272450b11dfd3c0f9a6923be96c0e165fc4e132d66ae434deea72cea"
 
 
 def _internals_source() -> str:
     from connexion.apps import asynchronous
+    from connexion.datastructures import MediaTypeDict
     from connexion.decorators import main as decorators
     from connexion.decorators import parameter
     from connexion.frameworks.starlette import Starlette as StarletteFramework
     from connexion.lifecycle import ConnexionRequest
     from connexion.middleware import abstract, swagger_ui
     from connexion.middleware.main import ConnexionMiddleware
+    from connexion.operations import OpenAPIOperation
     from connexion.security import AbstractSecurityHandler
 
     parts: list[Any] = [
@@ -195,6 +218,9 @@ def _internals_source() -> str:
         ConnexionRequest.json,
         ConnexionRequest.get_body,
         parameter._get_body_argument_json,
+        fastpath._original_body_definition,
+        OpenAPIOperation.with_definitions,
+        MediaTypeDict,
     ]
     source = "\n".join(inspect.getsource(part) for part in parts)
     return source + repr([m.__qualname__ for m in ConnexionMiddleware.default_middlewares])
