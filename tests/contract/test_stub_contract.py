@@ -18,6 +18,7 @@ import pytest
 import tests.contract.control_hooks  # noqa: F401  (registers the hook that keeps the admin token)
 from server.app import StubApp, create_app
 from server.settings import Settings
+from server.specs import load_document
 from tests.contract.combined_spec import combined_spec
 from tools.contract.config import (
     ADMIN_TOKEN,
@@ -64,25 +65,8 @@ def stub_app() -> Iterator[StubApp]:
         app.close()
 
 
-DOCUMENT_REQUEST = {
-    "restore": {
-        "provider_id": "fc4d5750-22e7-4798-8a46-f48f62c4c1da",
-        "checkpoint_id": "a2b9fb53-2770-4fcd-9bad-6cadd56e6c09",
-        "parameters": {
-            "checkpoint_item_id": "504b7d59-c361-411f-9ed3-814f35d08e3d",
-            "power_on": True,
-            "targets": {
-                "server_id": "f45c477a-57e5-465f-999f-d845083962db",
-                "volumes": [
-                    {
-                        "backup_id": "bc118c24-3234-4afd-8423-d66d3d677649",
-                        "volume_id": "ee27f809-6fb5-40ae-ac46-c932bb4ee8fe",
-                    }
-                ],
-            },
-        },
-    }
-}
+# The document's request example, read from the contract so the two cannot drift apart.
+DOCUMENT_REQUEST = load_document(CONTRACT_SPEC)["components"]["examples"]["DocumentRequest"]["value"]
 
 
 def create_restores(app: StubApp, count: int) -> None:

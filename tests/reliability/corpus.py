@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.settings import CONTRACT_SPEC
+from server.specs import load_document
 from tools.rawhttp import build_request
-from tools.seeds import DEMO_PROJECT, DEMO_TOKEN, OTHER_PROJECT, PROVIDER_ID, SeedServer, seed_servers
+from tools.seeds import DEMO_PROJECT, DEMO_TOKEN, OTHER_PROJECT, SeedServer, seed_servers
 
 RESTORES_PATH = f"/v1/{DEMO_PROJECT}/restores"
 JSON_HEADERS: tuple[tuple[str, str], ...] = (
@@ -31,27 +33,12 @@ RESERVED_SERVERS = 40
 """The last servers of the seed belong to cases that may legitimately succeed; probes use the rest."""
 _reserved = iter(seed_servers(DEMO_PROJECT, CORPUS_SERVERS)[-RESERVED_SERVERS:])
 
-# The document's example IDs; the corpus server's seed need not hold them: every case that
-# uses them must be refused before a backup is looked up.
+# The document's example request, read from the contract so the two cannot drift apart, with a
+# restore_target added. The corpus server's seed need not hold its IDs: every case that uses them
+# must be refused before a backup is looked up.
+_DOCUMENT_EXAMPLE = load_document(CONTRACT_SPEC)["components"]["examples"]["DocumentRequest"]["value"]
 DOCUMENT_BODY: dict[str, Any] = {
-    "restore": {
-        "provider_id": PROVIDER_ID,
-        "checkpoint_id": "a2b9fb53-2770-4fcd-9bad-6cadd56e6c09",
-        "parameters": {
-            "checkpoint_item_id": "504b7d59-c361-411f-9ed3-814f35d08e3d",
-            "power_on": True,
-            "targets": {
-                "server_id": "f45c477a-57e5-465f-999f-d845083962db",
-                "volumes": [
-                    {
-                        "backup_id": "bc118c24-3234-4afd-8423-d66d3d677649",
-                        "volume_id": "ee27f809-6fb5-40ae-ac46-c932bb4ee8fe",
-                    }
-                ],
-            },
-        },
-        "restore_target": "http://192.168.1.2:35357/v2.0/",
-    }
+    "restore": {**_DOCUMENT_EXAMPLE["restore"], "restore_target": "http://192.168.1.2:35357/v2.0/"}
 }
 DOCUMENT_BYTES = json.dumps(DOCUMENT_BODY).encode()
 
