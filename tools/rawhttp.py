@@ -24,6 +24,9 @@ class RawResponse:
     reason: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # False when the connection ended before the whole body its Content-Length promised arrived
+    # (e.g. the server was killed between writing the head and the body).
+    complete: bool = True
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -53,15 +56,18 @@ def parse_response(data: bytes, *, request_method: str = "POST") -> RawResponse:
         method=request_method,
     )
     response.begin()
+    complete = True
     try:
         body = response.read()
     except http.client.IncompleteRead as partial:
         body = partial.partial
+        complete = False
     return RawResponse(
         status=response.status,
         reason=response.reason,
         headers=tuple(response.getheaders()),
         body=body,
+        complete=complete,
     )
 
 

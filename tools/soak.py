@@ -250,6 +250,10 @@ class Soak:
         if response is None:
             self.unanswered(generation, f"{name}: connection closed without an answer")
             return
+        if not response.complete:
+            # A head without its whole body is a cut-off answer, not a refusal to judge.
+            self.unanswered(generation, f"{name}: answer cut off after {len(response.body)} body bytes")
+            return
         with self.lock:
             self.report.requests_served += 1
         problem = refusal_problem(response)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tools import soak
-from tools.rawhttp import RawResponse
-from tools.soak import SoakReport
+from tools.rawhttp import RawResponse, parse_response
+from tools.soak import Soak, SoakReport
 
 
 def answer(status: int, body: bytes, content_type: str = "application/json") -> RawResponse:
@@ -26,6 +26,50 @@ def test_refusal_problem_accepts_only_clean_refusals() -> None:
     assert soak.refusal_problem(answer(400, b'{"detail": "x"}')) == "body lacks error_code/error_msg"
     leaked = b'{"error_code": "x", "error_msg": "Traceback (most recent call last): /work/server/app.py"}'
     assert "leaks" in (soak.refusal_problem(answer(400, leaked)) or "")
+
+
+CUT_OFF_ANSWER = (
+    b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n"
+    b'{"error_code": "CSBS.9'
+)
+
+
+def test_an_answer_shorter_than_its_content_length_is_marked_incomplete() -> None:
+    whole = b'{"error_code": "CSBS.9001", "error_msg": "Invalid parameter."}'
+    head = f"HTTP/1.1 400 Bad Request\r\nContent-Length: {len(whole)}\r\n\r\n".encode()
+    assert parse_response(head + whole).complete
+    cut = parse_response(CUT_OFF_ANSWER)
+    assert not cut.complete
+    assert cut.status == 403
+
+
+class _NoStub:
+    port = 0
+
+
+@pytest.mark.parametrize(
+    ("generation", "expected_class", "expected_violations"),
+    [
+        (1, "no answer: stub killed or restarting", {}),  # odd: the stub is being killed
+        (2, "no answer while up", {"no answer while up": 1}),  # even: the stub was up
+    ],
+)
+def test_an_answer_cut_off_is_judged_as_no_answer_not_as_a_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+    generation: int,
+    expected_class: str,
+    expected_violations: dict[str, int],
+) -> None:
+    # Regression: a kill between the head and the body of a 403 was reported as an
+    # "unclean refusal: body is not JSON" and failed a soak that lost nothing.
+    monkeypatch.setattr(soak, "raw_exchange", lambda *args, **kwargs: parse_response(CUT_OFF_ANSWER))
+    monkeypatch.setattr(soak.time, "sleep", lambda seconds: None)
+    run = Soak(_NoStub(), [], SoakReport(minutes=1, workers=1, clients=1), random_seed=0)  # type: ignore[arg-type]
+    run.generation = generation
+    run.hostile_request("other-tenant-path", b"", generation)
+    assert dict(run.answers) == {expected_class: 1}
+    assert dict(run.violations) == expected_violations
+    assert run.report.requests_served == 0
 
 
 def test_the_report_fails_on_any_loss_violation_or_missing_kill() -> None:
