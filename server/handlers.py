@@ -15,6 +15,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from connexion import request
@@ -178,23 +179,49 @@ def create_in(
     return document
 
 
-async def create_restore(project_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], int] | Response:
-    """POST /v1/{project_id}/restores"""
-    stub = runtime.current()
+class HandOver(Exception):
+    """Raised by an `accept` check to roll the create back and leave the request to connexion."""
+
+
+Accept = Callable[[int, Any], bool]
+"""(status, answer) -> whether the caller can send this answer as it is (see `answer_create`)."""
+
+
+async def answer_create(
+    stub: runtime.Runtime,
+    project_id: str,
+    body: dict[str, Any],
+    prefer: list[str],
+    accept: Accept | None = None,
+) -> tuple[int, dict[str, Any] | bytes]:
+    """(status, answer) of a create: a JSON document, or the bytes of a documented example.
+
+    `accept`, when given, is asked before a create is committed; if it refuses, `HandOver` is
+    raised and nothing is stored (the fast lane uses it to prove an answer before sending it).
+    """
     try:
-        preferences = simulation.parse_prefer(
-            request.headers.getlist("prefer"), stub.settings.max_prefer_delay_ms
-        )
+        preferences = simulation.parse_prefer(prefer, stub.settings.max_prefer_delay_ms)
         if preferences.delay_ms:
             await asyncio.sleep(preferences.delay_ms / 1000)
         if preferences.wants_example:
-            status, example = stub.examples.pick(preferences)
-            # Already serialised: connexion passes a framework response through unchanged (same
-            # bytes and headers as jsonify would make), and response validation still checks it.
-            return Response(example, status_code=status, media_type="application/json")
+            return stub.examples.pick(preferences)
         with stub.store.write() as tx:
             document = create_in(tx, project_id, body["restore"], time.time(), stub.settings.restore_seconds)
+            answer = {"restore": document}
+            if accept is not None and not accept(200, answer):
+                raise HandOver
     except StubError as error:
-        # Returned rather than raised, so response validation checks error answers too.
-        return error.body(runtime.request_id()), error.status
-    return {"restore": document}, 200
+        # Answered rather than raised, so response validation checks error answers too.
+        return error.status, error.body(runtime.request_id())
+    return 200, answer
+
+
+async def create_restore(project_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], int] | Response:
+    """POST /v1/{project_id}/restores"""
+    prefer = request.headers.getlist("prefer")
+    status, answer = await answer_create(runtime.current(), project_id, body, prefer)
+    if isinstance(answer, bytes):
+        # Already serialised: connexion passes a framework response through unchanged (same
+        # bytes and headers as jsonify would make), and response validation still checks it.
+        return Response(answer, status_code=status, media_type="application/json")
+    return answer, status

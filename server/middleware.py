@@ -19,7 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -134,10 +134,17 @@ async def drop_connection(send: Send) -> bool:
     return True
 
 
+class FastLane(Protocol):
+    async def serve(
+        self, scope: Scope, body: bytes, send: Callable[[MutableMapping[str, Any]], Any]
+    ) -> bool: ...
+
+
 class StubMiddleware:
-    def __init__(self, app: ASGIApp, stub: Runtime) -> None:
+    def __init__(self, app: ASGIApp, stub: Runtime, fast_lane: FastLane | None = None) -> None:
         self.app = app
         self.stub = stub
+        self.fast_lane = fast_lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -237,6 +244,8 @@ class StubMiddleware:
                 status_box.append(int(message["status"]))
             await send(message)
 
+        if contract and self.fast_lane is not None and await self.fast_lane.serve(scope, body, tracking_send):
+            return body, status_box[0]
         await self.app(scope, replay(body, receive), tracking_send)
         return body, status_box[0] if status_box else 0
 
@@ -325,6 +334,29 @@ def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def decode_json_body(path: str, body: bytes) -> Any:
+    """The JSON value of a request body, or a 400 StubError saying what is wrong with it."""
+    if not body.strip():
+        raise errors.bad_request(path, "the request body is empty; send a JSON object.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.bad_request(
+            path, f"the request body is not valid UTF-8 (invalid byte at offset {exc.start})."
+        ) from None
+    try:
+        parsed = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_names)
+    except json.JSONDecodeError as exc:
+        raise errors.bad_request(
+            path, f"the request body is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})."
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise errors.bad_request(path, f"the request body is not valid JSON: {exc}.") from None
+    if _depth_exceeds(parsed, MAX_JSON_DEPTH):
+        raise errors.bad_request(path, f"the request body nests deeper than {MAX_JSON_DEPTH} levels.")
+    return parsed
+
+
 class BodyGuard:
     """Checks Content-Type, encoding and JSON syntax of bodies of JSON operations (see module doc)."""
 
@@ -345,36 +377,24 @@ class BodyGuard:
         if body is None:
             body, _, _ = await read_body(receive, 1 << 62)
             receive = replay(body, receive)
-        self._check_content_type(scope, path)
-        if not body.strip():
-            raise errors.bad_request(path, "the request body is empty; send a JSON object.")
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise errors.bad_request(
-                path, f"the request body is not valid UTF-8 (invalid byte at offset {exc.start})."
-            ) from None
-        try:
-            parsed = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_names)
-        except json.JSONDecodeError as exc:
-            raise errors.bad_request(
-                path, f"the request body is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})."
-            ) from None
-        except (ValueError, RecursionError) as exc:
-            raise errors.bad_request(path, f"the request body is not valid JSON: {exc}.") from None
-        if _depth_exceeds(parsed, MAX_JSON_DEPTH):
-            raise errors.bad_request(path, f"the request body nests deeper than {MAX_JSON_DEPTH} levels.")
+        content_type = self._check_content_type(scope, path)
+        parsed = decode_json_body(path, body)
         scope[PARSED_JSON_SCOPE_KEY] = parsed
         # connexion treats a body without Content-Length (chunked) as missing: state its length.
+        # It also matches media types case-sensitively: hand it the lower-case one.
         headers = [
-            (k, v) for k, v in scope["headers"] if k.lower() not in (b"content-length", b"transfer-encoding")
+            (k, v)
+            for k, v in scope["headers"]
+            if k.lower() not in (b"content-length", b"transfer-encoding", b"content-type")
         ]
+        headers.append((b"content-type", content_type.encode("latin-1")))
         headers.append((b"content-length", str(len(body)).encode()))
         scope["headers"] = headers
         await self.app(scope, receive, send)
 
     @staticmethod
-    def _check_content_type(scope: Scope, path: str) -> None:
+    def _check_content_type(scope: Scope, path: str) -> str:
+        """The Content-Type, checked, with its media type in lower case."""
         values = [v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"content-type"]
         if not values:
             raise errors.bad_request(path, "the Content-Type header is missing; send application/json.")
@@ -393,6 +413,7 @@ class BodyGuard:
                 "utf8",
             ):
                 raise errors.bad_request(path, "the only supported charset is utf-8.")
+        return "; ".join(["application/json", *(param for param in params if param)])
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:

@@ -18,7 +18,7 @@ from connexion.jsonifier import Jsonifier
 
 from server.errors import invalid_parameter
 
-_JSONIFIER = Jsonifier()
+JSONIFIER = Jsonifier()
 """connexion's default serialiser: pre-serialised examples are byte for byte what it would send."""
 
 
@@ -95,7 +95,7 @@ class ExampleCatalog:
     def __init__(self, by_status: dict[int, dict[str, Any]]) -> None:
         self.by_status = by_status
         self._serialised: dict[int, dict[str, bytes]] = {
-            status: {name: _JSONIFIER.dumps(value).encode("utf-8") for name, value in examples.items()}
+            status: {name: JSONIFIER.dumps(value).encode("utf-8") for name, value in examples.items()}
             for status, examples in by_status.items()
         }
 
