@@ -18,7 +18,7 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
-from server import control, errors, fastpath, handlers, runtime
+from server import control, errors, fastlane, fastpath, handlers, runtime
 from server.auth import CONTRACT_SECURITY_MAP, CONTROL_SECURITY_MAP
 from server.errors import StubError
 from server.fastvalidation import compiled_validator_map
@@ -121,12 +121,17 @@ async def _on_unexpected(request: ConnexionRequest, exc: Exception) -> Connexion
 
 
 class StubApp:
-    """The ASGI app: StubMiddleware around connexion. `.connexion_app` and `.runtime` for tests."""
+    """The ASGI app: StubMiddleware around the fast lane and connexion.
 
-    def __init__(self, connexion_app: connexion.AsyncApp, stub: Runtime) -> None:
+    `.connexion_app`, `.runtime` and `.fast_lane` (None when off) for tests."""
+
+    def __init__(
+        self, connexion_app: connexion.AsyncApp, stub: Runtime, fast_lane: fastlane.FastLane | None = None
+    ) -> None:
         self.connexion_app = connexion_app
         self.runtime = stub
-        self.asgi = StubMiddleware(connexion_app, stub)
+        self.fast_lane = fast_lane
+        self.asgi = StubMiddleware(connexion_app, stub, fast_lane)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
@@ -205,4 +210,5 @@ def create_app(settings: Settings | None = None) -> StubApp:
     app.add_error_handler(ProblemException, _on_http_error)
     app.add_error_handler(HTTPException, _on_http_error)
     app.add_error_handler(Exception, _on_unexpected)
-    return StubApp(app, stub)
+    lane = fastlane.build(stub, contract_spec, CONTRACT_PATH) if settings.fast_lane else None
+    return StubApp(app, stub, lane)

@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-journal", action="store_true", help="do not record contract requests")
     parser.add_argument("--no-swagger-ui", action="store_true", help="do not serve Swagger UI")
+    parser.add_argument(
+        "--no-fast-lane",
+        action="store_true",
+        help="let connexion answer every request (the fast lane answers plainly valid creates)",
+    )
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log line format")
     parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     return parser
@@ -200,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         body_limit=args.body_limit,
         journal_enabled=not args.no_journal,
         swagger_ui=not args.no_swagger_ui,
+        fast_lane=not args.no_fast_lane,
     )
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler that was
     # installed before it: make that an ordinary exit, status 0.

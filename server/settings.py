@@ -35,6 +35,8 @@ class Settings:
     """How many received contract requests the journal keeps (oldest dropped first)."""
     journal_enabled: bool = True
     swagger_ui: bool = True
+    fast_lane: bool = True
+    """Answer plainly valid contract requests without connexion's per-request layers (server/fastlane.py)."""
     contract_spec: Path = CONTRACT_SPEC
     control_spec: Path = CONTROL_SPEC
 

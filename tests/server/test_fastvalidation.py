@@ -581,7 +581,8 @@ def _stub_app(monkeypatch: pytest.MonkeyPatch, *, compiled: bool) -> Any:
     with monkeypatch.context() as patch:
         if not compiled:
             patch.setattr(app_module, "compiled_validator_map", lambda original: original)
-        return app_module.create_app(Settings(restore_seconds=30.0))
+        # Without the fast lane, so every request meets connexion's validators.
+        return app_module.create_app(Settings(restore_seconds=30.0, fast_lane=False))
 
 
 def _answers(app: Any, bodies: list[bytes]) -> list[tuple[int, Any]]:
