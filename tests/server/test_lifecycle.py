@@ -169,3 +169,55 @@ def test_journal_can_be_switched_off(make_stub: Callable[..., InProcessStub]) ->
     stub = make_stub(journal_enabled=False)
     stub.create(document_request())
     assert stub.control("GET", "/journal").json()["entries"] == []
+
+
+def _lock_is_free(lock_path: Path) -> bool:
+    import fcntl
+
+    with lock_path.open("ab") as other:  # another open file, as another worker has
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(other, fcntl.LOCK_UN)
+        return True
+
+
+def test_workers_take_turns_to_write_through_a_file_lock(tmp_path: Path) -> None:
+    """Every write holds the shared file lock, so a waiting worker wakes when it is released
+    instead of sleeping in SQLite's busy handler."""
+    store = Store(tmp_path / DATABASE_FILE_NAME)
+    lock_path = tmp_path / f"{DATABASE_FILE_NAME}.write-lock"
+    try:
+        assert _lock_is_free(lock_path)
+        with store.write():
+            assert not _lock_is_free(lock_path)
+        assert _lock_is_free(lock_path)
+        entry = {
+            "request_id": "r",
+            "received_at": 0.0,
+            "method": "POST",
+            "path": "/",
+            "query": "",
+            "headers": {},
+            "body": "",
+            "body_encoding": "utf-8",
+            "status": 200,
+            "duration_ms": 1.0,
+        }
+        seen: list[bool] = []
+        original = store.connection
+
+        class Watching:
+            """Records whether the lock is held while the journal row is written."""
+
+            def execute(self, *args: object) -> object:
+                seen.append(_lock_is_free(lock_path))
+                return original.execute(*args)
+
+        store.connection = Watching()  # type: ignore[assignment]
+        store.append_journal(entry, 10)
+        store.connection = original
+        assert seen == [False]
+    finally:
+        store.close()
