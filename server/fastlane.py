@@ -161,15 +161,22 @@ class FastLane:
             return False
         try:
             parsed = decode_json_body(scope["path"], body)
-            if prefer and simulation.parse_prefer(prefer, self.stub.settings.max_prefer_delay_ms).delay_ms:
-                return False
         except StubError:
             return False
         if not _accepts(self.request_body, parsed):
             return False
+        preferences: list[str] | simulation.Preferences = simulation.NO_PREFERENCES
+        if prefer:
+            try:
+                preferences = simulation.parse_prefer(prefer, self.stub.settings.max_prefer_delay_ms)
+            except StubError:
+                preferences = prefer  # answer_create words the same 400
+            else:
+                if preferences.delay_ms:
+                    return False
         try:
             status, answer = await handlers.answer_create(
-                self.stub, project_id, parsed, prefer, accept=self.accepts_answer
+                self.stub, project_id, parsed, preferences, accept=self.accepts_answer
             )
         except Exception:  # HandOver or anything unexpected: rolled back, connexion answers it
             return False

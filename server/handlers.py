@@ -191,16 +191,20 @@ async def answer_create(
     stub: runtime.Runtime,
     project_id: str,
     body: dict[str, Any],
-    prefer: list[str],
+    prefer: list[str] | simulation.Preferences,
     accept: Accept | None = None,
 ) -> tuple[int, dict[str, Any] | bytes]:
     """(status, answer) of a create: a JSON document, or the bytes of a documented example.
 
+    `prefer` is the `Prefer` header values, or what a caller already read from them.
     `accept`, when given, is asked before a create is committed; if it refuses, `HandOver` is
     raised and nothing is stored (the fast lane uses it to prove an answer before sending it).
     """
     try:
-        preferences = simulation.parse_prefer(prefer, stub.settings.max_prefer_delay_ms)
+        if isinstance(prefer, simulation.Preferences):
+            preferences = prefer
+        else:
+            preferences = simulation.parse_prefer(prefer, stub.settings.max_prefer_delay_ms)
         if preferences.delay_ms:
             await asyncio.sleep(preferences.delay_ms / 1000)
         if preferences.wants_example:

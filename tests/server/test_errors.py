@@ -255,3 +255,24 @@ def test_lone_surrogates_in_json_never_cause_a_500(api: StubApi) -> None:
     assert echoed.json()["restore"]["restore_target"] == "\ud800x"
     seed = b'{"admin_tokens": ["\\ud800"], "projects": []}'
     assert_error(api.control("PUT", "/seed", content=seed, headers=JSON), 400, "STUB.0400", control=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("[" * 64 + "]" * 64, True),  # exactly the limit: no walk needed, 64 brackets
+        ("[" * 65 + "]" * 65, False),
+        ('{"a": ' * 65 + "1" + "}" * 65, False),
+        ('["' + "[{" * 200 + '"]', True),  # brackets inside a string are not nesting
+        ('{"a": "' + "[" * 100 + '", "b": ' + "[" * 65 + "]" * 65 + "}", False),
+    ],
+)
+def test_the_nesting_limit_is_exact_whatever_the_brackets_in_strings(text: str, accepted: bool) -> None:
+    from server.errors import StubError
+    from server.middleware import decode_json_body
+
+    if accepted:
+        assert decode_json_body("/v1/x/restores", text.encode()) is not None
+    else:
+        with pytest.raises(StubError, match="nests deeper than 64"):
+            decode_json_body("/v1/x/restores", text.encode())
