@@ -271,7 +271,7 @@ class StubMiddleware:
             "duration_ms": round(duration_ms, 3),
         }
         try:
-            self.stub.store.append_journal(entry, self.stub.settings.journal_limit)
+            self.stub.store.queue_journal(entry, self.stub.settings.journal_limit)
         except Exception:  # the journal must never break an answer
             logger.exception("could not write the journal entry of %s", request_id)
 

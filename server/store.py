@@ -10,8 +10,10 @@ than SQLite's sleeping busy handler.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from server.seeds import Backup, Seed, VolumeBackup
+
+logger = logging.getLogger("server")
 
 BUSY_TIMEOUT_MS = 10_000
 JOURNAL_PRUNE_EVERY = 64
@@ -203,6 +207,10 @@ class Store:
         # Every worker takes this file lock before it writes (see `_writing`).
         self._lock_file = None if path is None else open(path.with_name(path.name + ".write-lock"), "ab")  # noqa: SIM115
         self._journal_writes = 0
+        # Journal entries waiting for the next event-loop turn (see `queue_journal`).
+        self._journal_pending: list[tuple[Any, ...]] = []
+        self._journal_keep = 0
+        self._journal_flush_scheduled = False
         self.connection = sqlite3.connect(
             ":memory:" if path is None else str(path),
             isolation_level=None,  # autocommit; transactions are explicit BEGIN IMMEDIATE
@@ -225,6 +233,7 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            self.flush_journal()
             self.connection.close()
             if self._lock_file is not None:
                 self._lock_file.close()
@@ -284,6 +293,7 @@ class Store:
 
     def load_seed(self, seed: Seed, *, clear_state: bool) -> None:
         """Replace tokens and backups; with clear_state also drop restores, journal and faults."""
+        self.flush_journal()  # entries of earlier requests go with the rest of the journal
         with self.write() as tx:
             self._replace_seed(tx, seed, clear_restores=clear_state)
             if clear_state:
@@ -385,31 +395,77 @@ class Store:
 
     # --- journal --------------------------------------------------------------------------
 
+    @staticmethod
+    def _journal_row(entry: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            entry["request_id"],
+            entry["received_at"],
+            entry["method"],
+            entry["path"],
+            entry["query"],
+            json.dumps(entry["headers"]),
+            entry["body"],
+            entry["body_encoding"],
+            entry["status"],
+            entry["duration_ms"],
+        )
+
     def append_journal(self, entry: dict[str, Any], keep: int) -> None:
-        with self._writing():
-            self.connection.execute(
-                "INSERT INTO journal (request_id, received_at, method, path, query, headers, body,"
-                " body_encoding, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    entry["request_id"],
-                    entry["received_at"],
-                    entry["method"],
-                    entry["path"],
-                    entry["query"],
-                    json.dumps(entry["headers"]),
-                    entry["body"],
-                    entry["body_encoding"],
-                    entry["status"],
-                    entry["duration_ms"],
-                ),
-            )
-            self._journal_writes += 1
-            if self._journal_writes % JOURNAL_PRUNE_EVERY == 0:
-                self.connection.execute(
-                    "DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?", (keep,)
+        """Write one entry now (keeping the newest `keep`)."""
+        with self._lock:
+            self._journal_pending.append(self._journal_row(entry))
+            self._journal_keep = keep
+            self.flush_journal()
+
+    def queue_journal(self, entry: dict[str, Any], keep: int) -> None:
+        """Write an entry on the event loop's next turn, with every other entry queued by then.
+
+        Requests answered in the same loop turn then share one write transaction instead of
+        taking the write lock once each. Outside an event loop the entry is written at once.
+        Every journal read, reset and `close` writes the queued entries first.
+        """
+        with self._lock:
+            self._journal_pending.append(self._journal_row(entry))
+            self._journal_keep = keep
+            if self._journal_flush_scheduled:
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.flush_journal()
+                return
+            self._journal_flush_scheduled = True
+            loop.call_soon(self._flush_journal_logged)
+
+    def _flush_journal_logged(self) -> None:
+        try:
+            self.flush_journal()
+        except Exception:  # the journal must never break the stub
+            logger.exception("could not write queued journal entries")
+
+    def flush_journal(self) -> None:
+        """Write the queued journal entries in one transaction."""
+        with self._lock:
+            self._journal_flush_scheduled = False
+            if not self._journal_pending:
+                return
+            rows, self._journal_pending = self._journal_pending, []
+            with self.write() as tx:
+                tx.connection.executemany(
+                    "INSERT INTO journal (request_id, received_at, method, path, query, headers, body,"
+                    " body_encoding, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
                 )
+                before = self._journal_writes
+                self._journal_writes += len(rows)
+                if before // JOURNAL_PRUNE_EVERY != self._journal_writes // JOURNAL_PRUNE_EVERY:
+                    tx.execute(
+                        "DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?",
+                        (self._journal_keep,),
+                    )
 
     def list_journal(self, limit: int, after_seq: int) -> list[sqlite3.Row]:
+        self.flush_journal()
         # The newest `limit` entries after `after_seq`, oldest first.
         return self._read(
             "SELECT * FROM (SELECT * FROM journal WHERE seq > ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
@@ -418,6 +474,7 @@ class Store:
 
     def clear_journal(self) -> int:
         with self._writing():
+            self.flush_journal()
             return self.connection.execute("DELETE FROM journal").rowcount
 
     # --- faults ---------------------------------------------------------------------------

@@ -169,6 +169,7 @@ async def _send_all(app: StubApp, requests: list[Request]) -> list[tuple[int, li
 
 
 def _state(app: StubApp) -> dict[str, Any]:
+    app.runtime.store.flush_journal()  # as every journal read does
     connection = app.runtime.store.connection
     restores = [
         {**json.loads(row["document"]), "id": "<id>"}
