@@ -10,7 +10,8 @@ lane only when all of these hold:
 - `POST` on the operation's path template, with no root path and no query string;
 - the path parameter is accepted by the compiled schema of its spec parameter;
 - exactly one `X-Auth-Token` (the spec's security scheme), a tenant token of that very project;
-- exactly one Content-Type, exactly `application/json` (any parameter goes to connexion);
+- exactly one Content-Type, `application/json` in any letter case (a parameter such as
+  `charset` sends the request to connexion);
 - the body is what BodyGuard accepts (the same function decodes it) and what the compiled
   request-body schema accepts;
 - no `Prefer: delay` (a handed-over request would wait twice);
@@ -36,7 +37,7 @@ from connexion.json_schema import resolve_refs
 
 from server import handlers, simulation
 from server.errors import StubError
-from server.fastvalidation import compile_schema
+from server.fastvalidation import accepts, compile_schema
 from server.middleware import decode_json_body
 from server.runtime import Runtime
 from server.simulation import JSONIFIER
@@ -47,13 +48,6 @@ JSON = "application/json"
 _JSON_HEADER = (b"content-type", JSON.encode())
 
 Send = Callable[[MutableMapping[str, Any]], Any]
-
-
-def _accepts(validator: jsonschema_rs.Draft4Validator, value: Any) -> bool:
-    try:
-        return bool(validator.is_valid(value))
-    except (ValueError, TypeError, OverflowError, RecursionError):
-        return False  # a value jsonschema-rs cannot represent: connexion decides
 
 
 class Ineligible(ValueError):
@@ -90,7 +84,7 @@ class FastLane:
             validator = None if schema is None else compile_schema(schema, kind="response")
             if str(status).isdigit() and validator is not None:
                 self.responses[int(status)] = validator
-        # Documented examples are fixed bytes: check each once, here.
+        # Documented examples are fixed bytes: each is checked once, the first time it is sent.
         self.examples_ok: dict[bytes, bool] = {}
         self.answered = 0
         self.handed_over = 0
@@ -115,7 +109,7 @@ class FastLane:
 
     def accepts_answer(self, status: int, answer: Any) -> bool:
         validator = self.responses.get(status)
-        return validator is not None and _accepts(validator, answer)
+        return validator is not None and accepts(validator, answer)
 
     def _example_ok(self, status: int, example: bytes) -> bool:
         known = self.examples_ok.get(example)
@@ -136,7 +130,7 @@ class FastLane:
         if scope["method"] != self.method or scope.get("query_string") or scope.get("root_path"):
             return False
         match = self.path.fullmatch(scope["path"])
-        if match is None or not _accepts(self.parameter, match.group(1)):
+        if match is None or not accepts(self.parameter, match.group(1)):
             return False
         project_id = match.group(1)
         token: bytes | None = None
@@ -163,7 +157,7 @@ class FastLane:
             parsed = decode_json_body(scope["path"], body)
         except StubError:
             return False
-        if not _accepts(self.request_body, parsed):
+        if not accepts(self.request_body, parsed):
             return False
         preferences: list[str] | simulation.Preferences = simulation.NO_PREFERENCES
         if prefer:

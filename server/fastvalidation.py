@@ -231,13 +231,16 @@ class CompiledSchemas:
     def accepts(self, schema: Mapping[str, Any], body: Any) -> bool:
         """True only when the compiled validator exists and accepts `body`."""
         validator = self.validator_for(schema)
-        if validator is None:
-            return False
-        try:
-            return bool(validator.is_valid(body))
-        except (ValueError, TypeError, OverflowError, RecursionError):
-            # A value jsonschema-rs cannot represent (lone surrogate, huge integer, ...).
-            return False
+        return validator is not None and accepts(validator, body)
+
+
+def accepts(validator: jsonschema_rs.Draft4Validator, value: Any) -> bool:
+    """Whether `validator` accepts `value`; False for a value jsonschema-rs cannot represent
+    (lone surrogate, huge integer, ...), which the original validator then decides."""
+    try:
+        return bool(validator.is_valid(value))
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return False
 
 
 REQUEST_SCHEMAS = CompiledSchemas(kind="request")

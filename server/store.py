@@ -258,20 +258,16 @@ class Store:
         (and any other process that opens the file).
         """
         with self._lock:
-            if self._lock_file is None or self._write_depth:
-                self._write_depth += 1
-                try:
-                    yield
-                finally:
-                    self._write_depth -= 1
-                return
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+            file_lock = None if self._write_depth else self._lock_file
+            if file_lock is not None:
+                fcntl.flock(file_lock, fcntl.LOCK_EX)
             self._write_depth += 1
             try:
                 yield
             finally:
                 self._write_depth -= 1
-                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                if file_lock is not None:
+                    fcntl.flock(file_lock, fcntl.LOCK_UN)
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
@@ -422,13 +418,6 @@ class Store:
             entry["status"],
             entry["duration_ms"],
         )
-
-    def append_journal(self, entry: dict[str, Any], keep: int) -> None:
-        """Write one entry now (keeping the newest `keep`)."""
-        with self._lock:
-            self._journal_pending.append(self._journal_row(entry))
-            self._journal_keep = keep
-            self.flush_journal()
 
     def queue_journal(self, entry: dict[str, Any], keep: int) -> None:
         """Write an entry on the event loop's next turn, with every other entry queued by then.

@@ -217,7 +217,7 @@ def test_workers_take_turns_to_write_through_a_file_lock(tmp_path: Path) -> None
                 return getattr(original, name)
 
         store.connection = Watching()  # type: ignore[assignment]
-        store.append_journal(entry, 10)
+        store.queue_journal(entry, 10)  # no event loop here: written at once
         store.connection = original
         assert seen and not any(seen), seen
     finally:
