@@ -38,6 +38,32 @@ Rules (the ids are stable; tests and reviewers refer to them):
 ``unresolved-ref``
     Every ``$ref`` is local (``#/...``) and points at an existing node. The other rules follow
     references, so they need this.
+``request-object-closed``
+    Every object schema reachable from a request (body or parameter) says what it does with
+    unknown fields: ``additionalProperties: false`` (or a schema for a map, or ``true`` for a
+    deliberately free-form object). Requests are strict, so a typo in a field name is an error
+    rather than a silent no-op.
+``response-object-open``
+    No object schema reachable from a response has ``additionalProperties: false``: responses are
+    extensible, and clients generated from a closed object reject a field the service adds later
+    (pydantic ``extra='forbid'``, Java models). The strict profile closes them for checks.
+``response-open-value-list``
+    No schema reachable from a response has a closed ``enum``: a value list the service may grow
+    is ``x-extensible-enum`` (a string with its known values), so clients keep an unknown value
+    as a string instead of raising.
+``extensible-enum-form``
+    ``x-extensible-enum`` is a non-empty list of distinct strings on a ``type: string`` schema,
+    without ``enum`` beside it.
+``request-response-shared-schema``
+    No object or value-list schema is reachable from both a request and a response: the two sides
+    follow opposite rules, so each needs its own schema.
+
+A document whose ``info`` has ``x-response-style: closed`` (the stub-control API, whose only
+clients are tests that want exact answers) keeps closed responses: ``response-object-open``,
+``response-open-value-list`` and ``request-response-shared-schema`` do not apply to it.
+
+Response examples are checked against the document's strict profile (``tools/strict_profile.py``):
+an example may not show a field or a value the description does not document.
 ``spec-load``
     The file can be read and is a YAML/JSON mapping.
 """
@@ -50,7 +76,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 from urllib.parse import quote, unquote
 
 import yaml
@@ -63,6 +89,17 @@ from openapi_schema_validator import (
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
+from server.openapi import (
+    Document,
+    Json,
+    Located,
+    child,
+    direct_subschemas,
+    get,
+    mapping_items,
+)
+from tools.strict_profile import StrictProfileError, strict_profile
+
 RULE_OPERATION_METADATA: Final = "operation-metadata"
 RULE_PROPERTY_DESCRIPTION: Final = "property-description"
 RULE_EXAMPLE_VALID: Final = "example-valid"
@@ -71,11 +108,17 @@ RULE_UNUSED_COMPONENT: Final = "unused-component"
 RULE_INLINE_OBJECT_SCHEMA: Final = "inline-object-schema"
 RULE_UNRESOLVED_REF: Final = "unresolved-ref"
 RULE_SPEC_LOAD: Final = "spec-load"
+RULE_REQUEST_OBJECT_CLOSED: Final = "request-object-closed"
+RULE_RESPONSE_OBJECT_OPEN: Final = "response-object-open"
+RULE_RESPONSE_OPEN_VALUE_LIST: Final = "response-open-value-list"
+RULE_EXTENSIBLE_ENUM_FORM: Final = "extensible-enum-form"
+RULE_SHARED_SCHEMA: Final = "request-response-shared-schema"
+EXTENSIBLE_ENUM: Final = "x-extensible-enum"
+RESPONSE_STYLE: Final = "x-response-style"
 
 DEFAULT_ERROR_SCHEMA: Final = "ErrorResponse"
 ERROR_MEDIA_TYPE: Final = "application/json"
 
-HTTP_METHODS: Final = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 COMPONENT_SECTIONS: Final = (
     "schemas",
     "responses",
@@ -92,9 +135,6 @@ ERROR_STATUS: Final = re.compile(r"^[45](\d\d|XX)$")
 DATA_KEYWORDS: Final = frozenset({"example", "default", "enum"})
 # Base URI under which the document is registered so that schemas can be addressed by pointer.
 DOCUMENT_URI: Final = "urn:csbs-kit:openapi-document"
-MAX_REF_HOPS: Final = 32
-
-Json = Any  # a node of a parsed YAML/JSON document
 
 
 @dataclass(frozen=True, order=True)
@@ -109,200 +149,8 @@ class Violation:
         return f"{file}: #{self.pointer}: {self.rule}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Located:
-    """A node of the document and the JSON pointer where it physically sits."""
-
-    pointer: str
-    node: Json
-
-
-def escape_token(token: object) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def child(pointer: str, *tokens: object) -> str:
-    return pointer + "".join("/" + escape_token(token) for token in tokens)
-
-
-def mapping_items(node: Json) -> Iterator[tuple[str, Json]]:
-    """Items of a mapping with string keys (YAML may produce int keys, e.g. unquoted 200)."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            yield str(key), value
-
-
-def get(node: Json, key: str) -> Json:
-    if not isinstance(node, Mapping):
-        return None
-    if key in node:
-        return node[key]
-    # Unquoted YAML keys such as 200 load as ints.
-    for raw_key, value in node.items():
-        if str(raw_key) == key:
-            return value
-    return None
-
-
 def non_empty_text(value: Json) -> bool:
     return isinstance(value, str) and bool(value.strip())
-
-
-class Document:
-    """A parsed OpenAPI document with local `$ref` resolution."""
-
-    def __init__(self, root: Mapping[str, Json]) -> None:
-        self.root = root
-
-    def lookup(self, ref: str) -> Located | None:
-        """The node a local reference points at, or None when it is external or dangling."""
-        if not ref.startswith("#"):
-            return None
-        fragment = unquote(ref[1:])
-        if fragment == "":
-            return Located("", self.root)
-        if not fragment.startswith("/"):
-            return None
-        node: Json = self.root
-        for raw in fragment[1:].split("/"):
-            token = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping):
-                node = get(node, token)
-                if node is None:
-                    return None
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                return None
-        return Located(fragment, node)
-
-    def follow(self, located: Located) -> Located | None:
-        """Follow a chain of `$ref`s to the node it ends at; None when it breaks or loops."""
-        current = located
-        for _ in range(MAX_REF_HOPS):
-            ref = get(current.node, "$ref")
-            if not isinstance(ref, str):
-                return current
-            target = self.lookup(ref)
-            if target is None:
-                return None
-            current = target
-        return None
-
-    # --- where things physically sit -------------------------------------------------------
-
-    def operations(self) -> Iterator[tuple[str, str, Located]]:
-        """(path, method, operation) for every operation under /paths."""
-        for path, item in mapping_items(get(self.root, "paths")):
-            for method in HTTP_METHODS:
-                operation = get(item, method)
-                if isinstance(operation, Mapping):
-                    yield path, method, Located(child("/paths", path, method), operation)
-
-    def parameters(self) -> Iterator[Located]:
-        """Every parameter object written out (not a `$ref`), in paths and components."""
-        for path, item in mapping_items(get(self.root, "paths")):
-            yield from _listed(child("/paths", path, "parameters"), get(item, "parameters"))
-        for _, _, operation in self.operations():
-            yield from _listed(child(operation.pointer, "parameters"), get(operation.node, "parameters"))
-        for name, parameter in mapping_items(get(get(self.root, "components"), "parameters")):
-            if isinstance(parameter, Mapping) and "$ref" not in parameter:
-                yield Located(child("/components/parameters", name), parameter)
-
-    def request_bodies(self) -> Iterator[Located]:
-        for _, _, operation in self.operations():
-            body = get(operation.node, "requestBody")
-            if isinstance(body, Mapping) and "$ref" not in body:
-                yield Located(child(operation.pointer, "requestBody"), body)
-        for name, body in mapping_items(get(get(self.root, "components"), "requestBodies")):
-            if isinstance(body, Mapping) and "$ref" not in body:
-                yield Located(child("/components/requestBodies", name), body)
-
-    def responses(self) -> Iterator[Located]:
-        for _, _, operation in self.operations():
-            for status, response in mapping_items(get(operation.node, "responses")):
-                if isinstance(response, Mapping) and "$ref" not in response:
-                    yield Located(child(operation.pointer, "responses", status), response)
-        for name, response in mapping_items(get(get(self.root, "components"), "responses")):
-            if isinstance(response, Mapping) and "$ref" not in response:
-                yield Located(child("/components/responses", name), response)
-
-    def headers(self) -> Iterator[Located]:
-        for response in self.responses():
-            for name, header in mapping_items(get(response.node, "headers")):
-                if isinstance(header, Mapping) and "$ref" not in header:
-                    yield Located(child(response.pointer, "headers", name), header)
-        for name, header in mapping_items(get(get(self.root, "components"), "headers")):
-            if isinstance(header, Mapping) and "$ref" not in header:
-                yield Located(child("/components/headers", name), header)
-
-    def example_holders(self) -> Iterator[tuple[Located, str]]:
-        """Objects that carry `schema` + `example(s)`: (holder, "request" | "response")."""
-        for parameter in self.parameters():
-            yield parameter, "request"
-            yield from _media_types(parameter, "request")
-        for body in self.request_bodies():
-            yield from _media_types(body, "request")
-        for response in self.responses():
-            yield from _media_types(response, "response")
-        for header in self.headers():
-            yield header, "response"
-            yield from _media_types(header, "response")
-
-    def schema_roots(self) -> Iterator[Located]:
-        """Every schema written at a schema position: components/schemas and holders' `schema`."""
-        for name, schema in mapping_items(get(get(self.root, "components"), "schemas")):
-            yield Located(child("/components/schemas", name), schema)
-        for holder, _ in self.example_holders():
-            schema = get(holder.node, "schema")
-            if schema is not None:
-                yield Located(child(holder.pointer, "schema"), schema)
-
-    def schemas(self) -> Iterator[Located]:
-        """Every schema object physically in the document, nested ones included (no `$ref` follow)."""
-        for root in self.schema_roots():
-            yield from subschemas(root)
-
-
-def _listed(pointer: str, items: Json) -> Iterator[Located]:
-    if isinstance(items, list):
-        for index, item in enumerate(items):
-            if isinstance(item, Mapping) and "$ref" not in item:
-                yield Located(child(pointer, index), item)
-
-
-def _media_types(holder: Located, direction: str) -> Iterator[tuple[Located, str]]:
-    for media_type, media in mapping_items(get(holder.node, "content")):
-        if isinstance(media, Mapping):
-            yield Located(child(holder.pointer, "content", media_type), media), direction
-
-
-def direct_subschemas(schema: Located) -> Iterator[Located]:
-    """Schemas nested one level inside `schema` (none inside a `$ref`, whose siblings are ignored)."""
-    if not isinstance(schema.node, Mapping) or "$ref" in schema.node:
-        return
-    for name, value in mapping_items(get(schema.node, "properties")):
-        if isinstance(value, Mapping):
-            yield Located(child(schema.pointer, "properties", name), value)
-    for keyword in ("items", "additionalProperties", "not"):
-        value = get(schema.node, keyword)
-        if isinstance(value, Mapping):
-            yield Located(child(schema.pointer, keyword), value)
-    for keyword in ("allOf", "anyOf", "oneOf"):
-        members = get(schema.node, keyword)
-        if isinstance(members, list):
-            for index, member in enumerate(members):
-                if isinstance(member, Mapping):
-                    yield Located(child(schema.pointer, keyword, index), member)
-
-
-def subschemas(schema: Located) -> Iterator[Located]:
-    """The schema and every schema nested in it, without following `$ref`."""
-    if not isinstance(schema.node, Mapping):
-        return
-    yield schema
-    for nested in direct_subschemas(schema):
-        yield from subschemas(nested)
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -349,12 +197,23 @@ def check_property_descriptions(document: Document) -> Iterator[Violation]:
 
 
 class ExampleChecker:
-    """Validates example values against schemas addressed by their pointer in the document."""
+    """Validates example values against schemas addressed by their pointer in the document.
+
+    Response examples are held to the document's strict profile (same pointers, responses
+    closed), so an example cannot show a field or a value the description does not document.
+    """
 
     def __init__(self, document: Document) -> None:
         self.document = document
         self.registry: Registry[Json] = Registry().with_resource(
             DOCUMENT_URI, DRAFT4.create_resource(document.root)
+        )
+        try:
+            strict: Json = strict_profile(document.root)
+        except StrictProfileError:
+            strict = document.root  # reported by request-response-shared-schema
+        self.strict_registry: Registry[Json] = Registry().with_resource(
+            DOCUMENT_URI, DRAFT4.create_resource(strict)
         )
 
     def errors(self, value: Json, schema_pointer: str, direction: str | None) -> list[tuple[str, str]]:
@@ -363,7 +222,8 @@ class ExampleChecker:
             direction or "", OAS30Validator
         )
         reference = {"$ref": DOCUMENT_URI + "#" + quote(schema_pointer, safe="/~")}
-        validator = validator_class(reference, registry=self.registry, format_checker=oas30_format_checker)
+        registry = self.strict_registry if direction == "response" else self.registry
+        validator = validator_class(reference, registry=registry, format_checker=oas30_format_checker)
         found: list[tuple[str, str]] = []
         try:
             for error in validator.iter_errors(value):
@@ -594,6 +454,69 @@ def _outermost_inline_objects(schema: Located) -> Iterator[Violation]:
         yield from _outermost_inline_objects(nested)
 
 
+def _closes_objects(schema: Json) -> bool:
+    """An object schema that is not a map (a map's `additionalProperties` is a schema)."""
+    return is_object_schema(schema) and not isinstance(get(schema, "additionalProperties"), Mapping)
+
+
+def check_compatibility(document: Document) -> Iterator[Violation]:
+    """Requests strict, responses extensible (see the module docstring for the rules)."""
+    requests = document.reachable_schemas("request")
+    responses = document.reachable_schemas("response")
+    closed_responses = get(get(document.root, "info"), RESPONSE_STYLE) == "closed"
+    for pointer, schema in requests.items():
+        # An explicit `additionalProperties: true` is a deliberately free-form object.
+        if _closes_objects(schema.node) and "additionalProperties" not in schema.node:
+            yield Violation(
+                pointer,
+                RULE_REQUEST_OBJECT_CLOSED,
+                "request object does not reject unknown fields; add `additionalProperties: false`",
+            )
+    for schema in document.schemas():
+        values = get(schema.node, EXTENSIBLE_ENUM)
+        if values is None:
+            continue
+        well_formed = (
+            isinstance(values, list)
+            and values
+            and all(isinstance(value, str) for value in values)
+            and len(set(values)) == len(values)
+        )
+        if not well_formed or get(schema.node, "type") != "string" or "enum" in schema.node:
+            yield Violation(
+                schema.pointer,
+                RULE_EXTENSIBLE_ENUM_FORM,
+                f"`{EXTENSIBLE_ENUM}` must be a non-empty list of distinct strings on a `type: string` "
+                "schema without `enum`",
+            )
+    if closed_responses:
+        return
+    for pointer, schema in responses.items():
+        if _closes_objects(schema.node) and get(schema.node, "additionalProperties") is False:
+            yield Violation(
+                pointer,
+                RULE_RESPONSE_OBJECT_OPEN,
+                "response object rejects unknown fields; drop `additionalProperties: false` so clients "
+                "keep working when the service adds one (the strict profile closes it for checks)",
+            )
+        if "enum" in schema.node:
+            yield Violation(
+                pointer,
+                RULE_RESPONSE_OPEN_VALUE_LIST,
+                f"closed `enum` in a response; list the known values as `{EXTENSIBLE_ENUM}` so an "
+                "unknown value does not break clients",
+            )
+    for pointer in sorted(set(requests) & set(responses)):
+        node = requests[pointer].node
+        if is_object_schema(node) or "enum" in node or EXTENSIBLE_ENUM in node:
+            yield Violation(
+                pointer,
+                RULE_SHARED_SCHEMA,
+                "schema used by a request and a response; requests are closed and responses open, "
+                "so give each side its own schema",
+            )
+
+
 def lint_document(root: Json, error_schema: str = DEFAULT_ERROR_SCHEMA) -> list[Violation]:
     """Every violation of the house rules in a parsed document, sorted by place."""
     if not isinstance(root, Mapping):
@@ -607,6 +530,7 @@ def lint_document(root: Json, error_schema: str = DEFAULT_ERROR_SCHEMA) -> list[
     violations.update(check_error_responses(document, error_schema))
     violations.update(check_unused_components(document))
     violations.update(check_inline_objects(document))
+    violations.update(check_compatibility(document))
     return sorted(violations)
 
 
