@@ -2,7 +2,9 @@
 
 Contract (`X-Auth-Token`): a tenant token from the seed maps to its project. No or unknown token
 -> 401 `APIGW.0301` (the API gateway's answer, with `request_id`); a valid token on another
-project's path -> 403 `CSBS.9009`. A malformed project ID in the path is left to validation (400).
+project's path -> 403 `CSBS.9009` ("the user is unverified", the only 403 code of the service's
+error-code appendix; see openapi/DECISIONS.md). A malformed project ID in the path is left to
+validation (400).
 
 Stub control (`X-Admin-Token`): only admin tokens; a tenant token -> 403, anything else -> 401.
 A credential header sent twice is refused (401) rather than one of its values picked.
@@ -33,9 +35,7 @@ def verify_tenant_token(api_key: str, request: Any, required_scopes: Any = None)
     project_id = role[1]
     path_project = request.path_params.get("project_id")
     if isinstance(path_project, str) and PROJECT_ID.fullmatch(path_project) and path_project != project_id:
-        raise StubError(
-            403, errors.FORBIDDEN, f"The user is not authorized to operate on project {path_project}."
-        )
+        raise StubError(403, errors.FORBIDDEN, f"The user is unverified for project {path_project}.")
     return {"sub": project_id, "project_id": project_id}
 
 

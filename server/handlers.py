@@ -7,6 +7,7 @@ What the stub does when the document lets a field be omitted:
 - `targets.volumes` omitted: every volume backup is restored to the volume it was taken from.
 - `power_on` omitted: true (the server is started after the restore).
 - `restore_target` omitted: reported as null.
+A field sent as null is treated as omitted (the contract makes every optional field nullable).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def create_in(
         "checkpoint_id": checkpoint_id,
         "parameters": {
             "checkpoint_item_id": backup.id,
-            "power_on": params.get("power_on", True),
+            "power_on": True if params.get("power_on") is None else params["power_on"],
             "targets": {"server_id": server_id, "volumes": volumes, "resource_type": SERVER_TYPE},
         },
         "project_id": project_id,

@@ -20,9 +20,8 @@ from csbs_restore_client import AuthenticatedClient
 from csbs_restore_client.api.restores import create_restore
 from csbs_restore_client.models import (
     CreateRestoreRequest,
-    CreateRestoreResponse,
+    CreateRestoreResult,
     ErrorResponse,
-    RestoreStatus,
     VolumeMapping,
 )
 from csbs_restore_client.types import Response
@@ -77,15 +76,15 @@ def document_body() -> CreateRestoreRequest:
 
 def call_sync(
     client: AuthenticatedClient, project_id: str, body: CreateRestoreRequest
-) -> Response[CreateRestoreResponse | ErrorResponse]:
+) -> Response[CreateRestoreResult | ErrorResponse]:
     with client:
         return create_restore.sync_detailed(project_id=project_id, client=client, body=body)
 
 
 def call_async(
     client: AuthenticatedClient, project_id: str, body: CreateRestoreRequest
-) -> Response[CreateRestoreResponse | ErrorResponse]:
-    async def call() -> Response[CreateRestoreResponse | ErrorResponse]:
+) -> Response[CreateRestoreResult | ErrorResponse]:
+    async def call() -> Response[CreateRestoreResult | ErrorResponse]:
         async with client:
             return await create_restore.asyncio_detailed(project_id=project_id, client=client, body=body)
 
@@ -95,24 +94,24 @@ def call_async(
 CALLS = {"sync": call_sync, "asyncio": call_async}
 
 
-def assert_matches_stored(stub: LiveStub, created: CreateRestoreResponse) -> None:
+def assert_matches_stored(stub: LiveStub, created: CreateRestoreResult) -> None:
     """The typed answer is what the stub stored (lifecycle fields only while still in progress)."""
     stored = control(stub, "GET", f"/restores/{created.restore.id}")["restore"]
     answered = created.restore.to_dict()
-    if stored["status"] != RestoreStatus.IN_PROGRESS:
+    if stored["status"] != "in_progress":
         for name in LIFECYCLE_FIELDS:
             stored.pop(name)
             answered.pop(name)
     assert answered == stored
 
 
-def assert_is_the_document_restore(stub: LiveStub, created: CreateRestoreResponse) -> None:
+def assert_is_the_document_restore(stub: LiveStub, created: CreateRestoreResult) -> None:
     restore = created.restore
     request = example_value("DocumentRequest")["restore"]
-    assert restore.status == RestoreStatus.IN_PROGRESS
+    assert restore.status == "in_progress"
     assert restore.project_id == stub.project_id
     assert str(restore.checkpoint_id) == request["checkpoint_id"]
-    assert restore.provider_id.value == request["provider_id"]
+    assert str(restore.provider_id) == request["provider_id"]
     assert restore.parameters.to_dict()["checkpoint_item_id"] == request["parameters"]["checkpoint_item_id"]
     targets = restore.parameters.targets
     assert targets.to_dict()["server_id"] == request["parameters"]["targets"]["server_id"]
@@ -126,7 +125,7 @@ def test_the_document_request_returns_the_stored_restore(fresh_stub: LiveStub, m
     answer = CALLS[mode](client_for(fresh_stub), fresh_stub.project_id, document_body())
 
     assert answer.status_code == 200, answer.content
-    assert isinstance(answer.parsed, CreateRestoreResponse)
+    assert isinstance(answer.parsed, CreateRestoreResult)
     # The typed model keeps everything the stub sent.
     assert answer.parsed.to_dict() == json.loads(answer.content)
     assert answer.headers.get("X-Request-Id")
@@ -136,7 +135,7 @@ def test_the_document_request_returns_the_stored_restore(fresh_stub: LiveStub, m
 
 def test_the_usage_example_creates_the_document_restore(fresh_stub: LiveStub) -> None:
     answer = restore_server(fresh_stub.base_url, fresh_stub.token, fresh_stub.project_id)
-    assert isinstance(answer, CreateRestoreResponse), answer
+    assert isinstance(answer, CreateRestoreResult), answer
     assert_is_the_document_restore(fresh_stub, answer)
     assert_matches_stored(fresh_stub, answer)
 

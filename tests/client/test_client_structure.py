@@ -18,7 +18,7 @@ from client_spec import CLIENT_DIR, CONFIG_PATH, REPO_ROOT, contract, error_exam
 from csbs_restore_client import AuthenticatedClient, models
 from csbs_restore_client.api.restores import create_restore
 from csbs_restore_client.errors import UnexpectedStatus
-from csbs_restore_client.models import CreateRestoreRequest, CreateRestoreResponse, ErrorResponse
+from csbs_restore_client.models import CreateRestoreRequest, CreateRestoreResult, ErrorResponse
 
 PROJECT_ID = "b942cc8342734d15bcb246babb1953cf"
 
@@ -63,14 +63,17 @@ def test_every_generated_file_says_nothing_about_the_machine_it_was_made_on() ->
 
 def test_models_are_named_like_the_spec_components_and_the_config_overrides() -> None:
     config = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
-    expected = set(contract()["components"]["schemas"]) | {
-        override["class_name"] for override in config["class_overrides"].values()
-    }
+    # Objects and closed enums become classes; plain strings (open value lists included) stay str.
+    expected = {
+        name
+        for name, schema in contract()["components"]["schemas"].items()
+        if schema.get("type") == "object" or "enum" in schema
+    } | {override["class_name"] for override in config["class_overrides"].values()}
     assert set(models.__all__) == expected
     # The names a client team looks for first.
     for name in (
         "CreateRestoreRequest",
-        "CreateRestoreResponse",
+        "CreateRestoreResult",
         "Restore",
         "ErrorResponse",
         "VolumeMapping",
@@ -113,7 +116,7 @@ def test_the_document_response_parses_into_the_typed_model() -> None:
     body = CreateRestoreRequest.from_dict(example_value("DocumentRequest"))
     answer = create_restore.sync_detailed(project_id=PROJECT_ID, client=client, body=body)
     assert answer.status_code == 200
-    assert isinstance(answer.parsed, CreateRestoreResponse)
+    assert isinstance(answer.parsed, CreateRestoreResult)
     assert answer.parsed.to_dict() == example_value("DocumentResponse")
     assert str(answer.parsed.restore.id) == "d3a54e80-6483-485d-98f6-c0409e6f2e0a"
     (request,) = seen
@@ -122,6 +125,73 @@ def test_the_document_response_parses_into_the_typed_model() -> None:
     assert request.headers["X-Auth-Token"] == "t0ken"
     assert "Authorization" not in request.headers
     assert json.loads(request.content) == example_value("DocumentRequest")
+
+
+def _with_unknown_field_everywhere(value: Any, path: str = "") -> Any:
+    """A copy of a JSON value with an extra `x_added_<path>` property in every object."""
+    if isinstance(value, dict):
+        copied = {key: _with_unknown_field_everywhere(item, f"{path}_{key}") for key, item in value.items()}
+        copied[f"x_added{path}"] = {"note": "a field the service added later"}
+        return copied
+    if isinstance(value, list):
+        return [_with_unknown_field_everywhere(item, f"{path}_{index}") for index, item in enumerate(value)]
+    return value
+
+
+def test_a_response_with_unknown_fields_and_an_unknown_status_parses() -> None:
+    """The contract's responses are extensible: what a newer service adds must not break the client."""
+    answer_body = _with_unknown_field_everywhere(example_value("DocumentResponse"))
+    answer_body["restore"]["status"] = "waiting_for_quota"
+    answer_body["restore"]["resources_status"] = {"OS::Nova::Server#f45c477a": "migrating"}
+    client = _client_answering(200, answer_body, [])
+    body = CreateRestoreRequest.from_dict(example_value("DocumentRequest"))
+    answer = create_restore.sync_detailed(project_id=PROJECT_ID, client=client, body=body)
+    assert answer.status_code == 200
+    assert isinstance(answer.parsed, CreateRestoreResult)
+    restore = answer.parsed.restore
+    assert restore.status == "waiting_for_quota"
+    assert restore.resources_status.to_dict() == {"OS::Nova::Server#f45c477a": "migrating"}
+    # Unknown fields are kept, at every level, and round-trip unchanged.
+    assert restore["x_added_restore"] == {"note": "a field the service added later"}
+    assert restore.parameters.targets["x_added_restore_parameters_targets"]
+    assert restore.parameters.targets.volumes
+    assert restore.parameters.targets.volumes[0]["x_added_restore_parameters_targets_volumes_0"]
+    assert answer.parsed.to_dict() == answer_body
+
+
+def test_an_error_with_an_unknown_field_parses() -> None:
+    error = {"error_code": "CSBS.9999", "error_msg": "Internal error.", "retry_after_s": 30}
+    answer = create_restore.sync_detailed(
+        project_id=PROJECT_ID,
+        client=_client_answering(500, error, []),
+        body=CreateRestoreRequest.from_dict(example_value("DocumentRequest")),
+    )
+    assert isinstance(answer.parsed, ErrorResponse)
+    assert answer.parsed["retry_after_s"] == 30
+
+
+def test_unset_optional_fields_are_left_out_and_null_is_accepted_back() -> None:
+    """Unset optional fields are not sent; a request that carries null for them still loads."""
+    minimal = {
+        "restore": {
+            "provider_id": "fc4d5750-22e7-4798-8a46-f48f62c4c1da",
+            "checkpoint_id": "a2b9fb53-2770-4fcd-9bad-6cadd56e6c09",
+            "parameters": {"targets": {}},
+        }
+    }
+    assert CreateRestoreRequest.from_dict(minimal).to_dict() == minimal
+    with_nulls = {
+        "restore": {
+            **minimal["restore"],
+            "restore_target": None,
+            "parameters": {
+                "checkpoint_item_id": None,
+                "power_on": None,
+                "targets": {"server_id": None, "volumes": None},
+            },
+        }
+    }
+    assert CreateRestoreRequest.from_dict(with_nulls).to_dict() == with_nulls
 
 
 ERROR_CASES = [

@@ -20,12 +20,12 @@ MYPY_TIMEOUT_S = 240
 
 # A UUID field given a str, and an ErrorResponse read as if it were the restore.
 WRONG_SNIPPET = """\
-from csbs_restore_client.models import CreateRestoreResponse, ErrorResponse, VolumeMapping
+from csbs_restore_client.models import CreateRestoreResult, ErrorResponse, VolumeMapping
 
 mapping = VolumeMapping(backup_id="bc118c24-3234-4afd-8423-d66d3d677649", volume_id="x")
 
 
-def restore_id(answer: CreateRestoreResponse | ErrorResponse) -> str:
+def restore_id(answer: CreateRestoreResult | ErrorResponse) -> str:
     return str(answer.restore.id)
 """
 
@@ -77,6 +77,6 @@ def test_the_examples_pass_mypy_strict_and_a_wrong_one_does_not(tmp_path: Path) 
     assert errors and all(line.startswith(str(wrong_file)) for line in errors), answer.stdout
     assert any('"str"' in line and '"UUID"' in line for line in errors), answer.stdout
     assert any(
-        'Item "ErrorResponse" of "CreateRestoreResponse | ErrorResponse" has no attribute "restore"' in line
+        'Item "ErrorResponse" of "CreateRestoreResult | ErrorResponse" has no attribute "restore"' in line
         for line in errors
     ), answer.stdout

@@ -12,17 +12,19 @@ from csbs_restore_client import AuthenticatedClient
 from csbs_restore_client.api.restores import create_restore
 from csbs_restore_client.models import (
     CreateRestoreRequest,
-    CreateRestoreResponse,
+    CreateRestoreResult,
     ErrorResponse,
-    ProviderId,
     RestoreParameters,
     RestoreRequest,
     RestoreTargets,
     VolumeMapping,
 )
 
+# The only backup provider the service accepts (the contract's ProviderId pattern admits just this).
+CSBS_PROVIDER = UUID("fc4d5750-22e7-4798-8a46-f48f62c4c1da")
 
-def restore_server(base_url: str, token: str, project_id: str) -> CreateRestoreResponse | ErrorResponse:
+
+def restore_server(base_url: str, token: str, project_id: str) -> CreateRestoreResult | ErrorResponse:
     """Restore server f45c477a-... and its volume from their backup; return the restore or the error."""
     # The service reads a bare IAM token from X-Auth-Token (not "Authorization: Bearer ...").
     client = AuthenticatedClient(
@@ -34,7 +36,7 @@ def restore_server(base_url: str, token: str, project_id: str) -> CreateRestoreR
     )
     body = CreateRestoreRequest(
         restore=RestoreRequest(
-            provider_id=ProviderId.CSBS,
+            provider_id=CSBS_PROVIDER,
             checkpoint_id=UUID("a2b9fb53-2770-4fcd-9bad-6cadd56e6c09"),
             parameters=RestoreParameters(
                 checkpoint_item_id=UUID("504b7d59-c361-411f-9ed3-814f35d08e3d"),

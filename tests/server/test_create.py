@@ -109,6 +109,34 @@ def test_omitted_fields_are_resolved_like_the_service(api: StubApi) -> None:
     }
 
 
+def test_null_optional_fields_mean_not_given(api: StubApi) -> None:
+    """What a pydantic client sends for unset optional fields: the same answer as leaving them out."""
+    body = request_for(DOC_CHECKPOINT)
+    body["restore"]["restore_target"] = None
+    body["restore"]["parameters"].update(checkpoint_item_id=None, power_on=None)
+    body["restore"]["parameters"]["targets"].update(server_id=None, volumes=None)
+    answer = api.create(body)
+    assert_contract_answer(answer)
+    restore = answer.json()["restore"]
+    assert restore["restore_target"] is None
+    assert restore["parameters"] == {
+        "checkpoint_item_id": DOC_ITEM,
+        "power_on": True,
+        "targets": {
+            "server_id": DOC_SERVER,
+            "volumes": [{"backup_id": DOC_VOLUME_BACKUP, "volume_id": DOC_VOLUME}],
+            "resource_type": "OS::Nova::Server",
+        },
+    }
+
+
+def test_null_in_a_required_field_is_still_400(api: StubApi) -> None:
+    body = document_request()
+    body["restore"]["checkpoint_id"] = None
+    answer = assert_error(api.create(body), 400, "CSBS.9001")
+    assert "checkpoint_id" in answer["error_msg"]
+
+
 def test_omitted_volumes_restore_every_volume_backup(api: StubApi) -> None:
     answer = api.create(request_for(TWO_VOLUMES_CHECKPOINT, TWO_VOLUMES_ITEM))
     assert_contract_answer(answer)

@@ -72,8 +72,4 @@ def test_contract_walk_reaches_nested_properties() -> None:
             "request-property-max-length-increased",
             "request body restore.parameters.targets.volumes[].volume_id",
         ),
-        (
-            "response-property-max-length-increased",
-            "response 200 restore.parameters.targets.volumes[].volume_id",
-        ),
     }

@@ -6,29 +6,26 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.resource_status import ResourceStatus
-
 T = TypeVar("T", bound="ResourceStatusMap")
 
 
 @_attrs_define
 class ResourceStatusMap:
     """Status of each restored resource (资源状态): a map from
-    `"<resource type>#<resource id>"` to `restoring`, `available` or `error`. Empty
-    right after creation.
+    `"<resource type>#<resource id>"` to the resource's status (see `ResourceStatus`).
+    Empty right after creation.
 
         Example:
             {}
 
     """
 
-    additional_properties: dict[str, ResourceStatus] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
         field_dict: dict[str, Any] = {}
-        for prop_name, prop in self.additional_properties.items():
-            field_dict[prop_name] = prop.value
+        field_dict.update(self.additional_properties)
 
         return field_dict
 
@@ -37,23 +34,17 @@ class ResourceStatusMap:
         d = dict(src_dict)
         resource_status_map = cls()
 
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
-            additional_property = ResourceStatus(prop_dict)
-
-            additional_properties[prop_name] = additional_property
-
-        resource_status_map.additional_properties = additional_properties
+        resource_status_map.additional_properties = d
         return resource_status_map
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> ResourceStatus:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: ResourceStatus) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -5,9 +5,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
-from ..models.provider_id import ProviderId
-from ..models.restore_status import RestoreStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -29,8 +28,9 @@ class Restore:
             a2b9fb53-2770-4fcd-9bad-6cadd56e6c09.
         parameters (RestoreParametersResult): Restore parameters (restore_param, 恢复参数) as the service reports them.
         project_id (str): Project ID (项目ID) that owns the restore. Example: b942cc8342734d15bcb246babb1953cf.
-        provider_id (ProviderId): Backup provider ID (备份提供商ID). The only value the service accepts is the CSBS
-            provider, `fc4d5750-22e7-4798-8a46-f48f62c4c1da` (当前取值固定值).
+        provider_id (UUID): Backup provider ID (备份提供商ID) as the service reports it: today always the CSBS
+            provider, `fc4d5750-22e7-4798-8a46-f48f62c4c1da` (当前取值固定值, "currently a fixed
+            value"). The list is open: read another value as a string.
              Example: fc4d5750-22e7-4798-8a46-f48f62c4c1da.
         resources_reason (ResourceReasonMap): Why resources failed to restore (资源恢复失败原因): a map from
             `"<resource type>#<resource id>"` (for example
@@ -38,12 +38,12 @@ class Restore:
             while the restore is in progress and when nothing failed.
              Example: {}.
         resources_status (ResourceStatusMap): Status of each restored resource (资源状态): a map from
-            `"<resource type>#<resource id>"` to `restoring`, `available` or `error`. Empty
-            right after creation.
+            `"<resource type>#<resource id>"` to the resource's status (see `ResourceStatus`).
+            Empty right after creation.
              Example: {}.
-        status (RestoreStatus): Status of the restore (状态): `in_progress` when created, then `success` or `fail`.
-            Generated clients reject a value outside this list, so adding one is a change that
-            may break clients (`make breaking` reports it).
+        status (str): Status of the restore (状态). The document lists no values and shows `in_progress`
+            right after creation; the other known values are the engine's, `success` and `fail`.
+            The list is open: read a value not listed here as a string, not as an error.
              Example: in_progress.
         restore_target (None | str | Unset): Restore target (恢复目标) as given in the request; null when none was given.
             Example: http://192.168.1.2:35357/v2.0/.
@@ -53,11 +53,12 @@ class Restore:
     checkpoint_id: UUID
     parameters: RestoreParametersResult
     project_id: str
-    provider_id: ProviderId
+    provider_id: UUID
     resources_reason: ResourceReasonMap
     resources_status: ResourceStatusMap
-    status: RestoreStatus
+    status: str
     restore_target: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
@@ -68,13 +69,13 @@ class Restore:
 
         project_id = self.project_id
 
-        provider_id = self.provider_id.value
+        provider_id = str(self.provider_id)
 
         resources_reason = self.resources_reason.to_dict()
 
         resources_status = self.resources_status.to_dict()
 
-        status = self.status.value
+        status = self.status
 
         restore_target: None | str | Unset
         if isinstance(self.restore_target, Unset):
@@ -83,7 +84,7 @@ class Restore:
             restore_target = self.restore_target
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "id": id,
@@ -116,13 +117,13 @@ class Restore:
 
         project_id = d.pop("project_id")
 
-        provider_id = ProviderId(d.pop("provider_id"))
+        provider_id = UUID(d.pop("provider_id"))
 
         resources_reason = ResourceReasonMap.from_dict(d.pop("resources_reason"))
 
         resources_status = ResourceStatusMap.from_dict(d.pop("resources_status"))
 
-        status = RestoreStatus(d.pop("status"))
+        status = d.pop("status")
 
         def _parse_restore_target(data: object) -> None | str | Unset:
             if data is None:
@@ -145,4 +146,21 @@ class Restore:
             restore_target=restore_target,
         )
 
+        restore.additional_properties = d
         return restore
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

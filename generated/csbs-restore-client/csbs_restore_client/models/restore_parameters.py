@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -23,24 +23,35 @@ class RestoreParameters:
         targets (RestoreTargets): Restore target (restore_target, 恢复目标) as sent in a request: the server and the
             volume mapping to restore. The document reuses the name `restore_target` for the
             string field `restore.restore_target`; this object is a different thing.
-        checkpoint_item_id (UUID | Unset): Backup ID (备份ID), the checkpoint item inside `checkpoint_id` to restore from.
-            When omitted, the service uses the checkpoint's backup of the target server.
+        checkpoint_item_id (None | Unset | UUID): Backup ID (备份ID), the checkpoint item inside `checkpoint_id` to
+            restore from.
+            Optional; `null` means not given.
              Example: 504b7d59-c361-411f-9ed3-814f35d08e3d.
-        power_on (bool | Unset): Whether to power the server on after the restore (恢复后是否开机). Example: True.
+        power_on (bool | None | Unset): Whether to power the server on after the restore (恢复后是否开机). Optional; `null`
+            means not given.
+             Example: True.
     """
 
     targets: RestoreTargets
-    checkpoint_item_id: UUID | Unset = UNSET
-    power_on: bool | Unset = UNSET
+    checkpoint_item_id: None | Unset | UUID = UNSET
+    power_on: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         targets = self.targets.to_dict()
 
-        checkpoint_item_id: str | Unset = UNSET
-        if not isinstance(self.checkpoint_item_id, Unset):
+        checkpoint_item_id: None | str | Unset
+        if isinstance(self.checkpoint_item_id, Unset):
+            checkpoint_item_id = UNSET
+        elif isinstance(self.checkpoint_item_id, UUID):
             checkpoint_item_id = str(self.checkpoint_item_id)
+        else:
+            checkpoint_item_id = self.checkpoint_item_id
 
-        power_on = self.power_on
+        power_on: bool | None | Unset
+        if isinstance(self.power_on, Unset):
+            power_on = UNSET
+        else:
+            power_on = self.power_on
 
         field_dict: dict[str, Any] = {}
 
@@ -63,14 +74,31 @@ class RestoreParameters:
         d = dict(src_dict)
         targets = RestoreTargets.from_dict(d.pop("targets"))
 
-        _checkpoint_item_id = d.pop("checkpoint_item_id", UNSET)
-        checkpoint_item_id: UUID | Unset
-        if isinstance(_checkpoint_item_id, Unset):
-            checkpoint_item_id = UNSET
-        else:
-            checkpoint_item_id = UUID(_checkpoint_item_id)
+        def _parse_checkpoint_item_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                checkpoint_item_id_type_0 = UUID(data)
 
-        power_on = d.pop("power_on", UNSET)
+                return checkpoint_item_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        checkpoint_item_id = _parse_checkpoint_item_id(d.pop("checkpoint_item_id", UNSET))
+
+        def _parse_power_on(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        power_on = _parse_power_on(d.pop("power_on", UNSET))
 
         restore_parameters = cls(
             targets=targets,

@@ -7,7 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.create_restore_request import CreateRestoreRequest
-from ...models.create_restore_response import CreateRestoreResponse
+from ...models.create_restore_result import CreateRestoreResult
 from ...models.error_response import ErrorResponse
 from ...types import Response
 
@@ -36,9 +36,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CreateRestoreResponse | ErrorResponse | None:
+) -> CreateRestoreResult | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = CreateRestoreResponse.from_dict(response.json())
+        response_200 = CreateRestoreResult.from_dict(response.json())
 
         return response_200
 
@@ -85,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreateRestoreResponse | ErrorResponse]:
+) -> Response[CreateRestoreResult | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -99,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateRestoreRequest,
-) -> Response[CreateRestoreResponse | ErrorResponse]:
+) -> Response[CreateRestoreResult | ErrorResponse]:
     """Create a restore (创建恢复)
 
      Starts restoring a cloud server from a backup (使用备份进行恢复). The call returns at once
@@ -108,9 +108,9 @@ def sync_detailed(
     Identify the backup by `checkpoint_id` (备份记录ID) and, optionally,
     `parameters.checkpoint_item_id` (备份ID). Name the server to restore in
     `parameters.targets.server_id` and map each volume backup to a target volume in
-    `parameters.targets.volumes`. When `volumes` is omitted every volume is restored to
-    the volume it was backed up from; when `server_id` is omitted the backed-up server
-    itself is restored.
+    `parameters.targets.volumes`. The document marks `checkpoint_item_id`, `power_on`,
+    `server_id` and `volumes` optional but does not say what the service does when they
+    are omitted; send them all to be sure of the outcome.
 
     Typical errors: 400 `CSBS.9001` for an invalid field, 400 `CSBS.4000` when the
     backup's status does not allow a restore, 400 `CSBS.6015` when the server is already
@@ -126,7 +126,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreateRestoreResponse | ErrorResponse]
+        Response[CreateRestoreResult | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -146,7 +146,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CreateRestoreRequest,
-) -> CreateRestoreResponse | ErrorResponse | None:
+) -> CreateRestoreResult | ErrorResponse | None:
     """Create a restore (创建恢复)
 
      Starts restoring a cloud server from a backup (使用备份进行恢复). The call returns at once
@@ -155,9 +155,9 @@ def sync(
     Identify the backup by `checkpoint_id` (备份记录ID) and, optionally,
     `parameters.checkpoint_item_id` (备份ID). Name the server to restore in
     `parameters.targets.server_id` and map each volume backup to a target volume in
-    `parameters.targets.volumes`. When `volumes` is omitted every volume is restored to
-    the volume it was backed up from; when `server_id` is omitted the backed-up server
-    itself is restored.
+    `parameters.targets.volumes`. The document marks `checkpoint_item_id`, `power_on`,
+    `server_id` and `volumes` optional but does not say what the service does when they
+    are omitted; send them all to be sure of the outcome.
 
     Typical errors: 400 `CSBS.9001` for an invalid field, 400 `CSBS.4000` when the
     backup's status does not allow a restore, 400 `CSBS.6015` when the server is already
@@ -173,7 +173,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreateRestoreResponse | ErrorResponse
+        CreateRestoreResult | ErrorResponse
     """
 
     return sync_detailed(
@@ -188,7 +188,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateRestoreRequest,
-) -> Response[CreateRestoreResponse | ErrorResponse]:
+) -> Response[CreateRestoreResult | ErrorResponse]:
     """Create a restore (创建恢复)
 
      Starts restoring a cloud server from a backup (使用备份进行恢复). The call returns at once
@@ -197,9 +197,9 @@ async def asyncio_detailed(
     Identify the backup by `checkpoint_id` (备份记录ID) and, optionally,
     `parameters.checkpoint_item_id` (备份ID). Name the server to restore in
     `parameters.targets.server_id` and map each volume backup to a target volume in
-    `parameters.targets.volumes`. When `volumes` is omitted every volume is restored to
-    the volume it was backed up from; when `server_id` is omitted the backed-up server
-    itself is restored.
+    `parameters.targets.volumes`. The document marks `checkpoint_item_id`, `power_on`,
+    `server_id` and `volumes` optional but does not say what the service does when they
+    are omitted; send them all to be sure of the outcome.
 
     Typical errors: 400 `CSBS.9001` for an invalid field, 400 `CSBS.4000` when the
     backup's status does not allow a restore, 400 `CSBS.6015` when the server is already
@@ -215,7 +215,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreateRestoreResponse | ErrorResponse]
+        Response[CreateRestoreResult | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -233,7 +233,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CreateRestoreRequest,
-) -> CreateRestoreResponse | ErrorResponse | None:
+) -> CreateRestoreResult | ErrorResponse | None:
     """Create a restore (创建恢复)
 
      Starts restoring a cloud server from a backup (使用备份进行恢复). The call returns at once
@@ -242,9 +242,9 @@ async def asyncio(
     Identify the backup by `checkpoint_id` (备份记录ID) and, optionally,
     `parameters.checkpoint_item_id` (备份ID). Name the server to restore in
     `parameters.targets.server_id` and map each volume backup to a target volume in
-    `parameters.targets.volumes`. When `volumes` is omitted every volume is restored to
-    the volume it was backed up from; when `server_id` is omitted the backed-up server
-    itself is restored.
+    `parameters.targets.volumes`. The document marks `checkpoint_item_id`, `power_on`,
+    `server_id` and `volumes` optional but does not say what the service does when they
+    are omitted; send them all to be sure of the outcome.
 
     Typical errors: 400 `CSBS.9001` for an invalid field, 400 `CSBS.4000` when the
     backup's status does not allow a restore, 400 `CSBS.6015` when the server is already
@@ -260,7 +260,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreateRestoreResponse | ErrorResponse
+        CreateRestoreResult | ErrorResponse
     """
 
     return (

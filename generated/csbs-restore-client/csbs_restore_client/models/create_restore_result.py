@@ -4,16 +4,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.restore import Restore
 
 
-T = TypeVar("T", bound="CreateRestoreResponse")
+T = TypeVar("T", bound="CreateRestoreResult")
 
 
 @_attrs_define
-class CreateRestoreResponse:
+class CreateRestoreResult:
     """Answer to a create-restore call.
 
     Attributes:
@@ -21,12 +22,13 @@ class CreateRestoreResponse:
     """
 
     restore: Restore
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         restore = self.restore.to_dict()
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "restore": restore,
@@ -42,8 +44,25 @@ class CreateRestoreResponse:
         d = dict(src_dict)
         restore = Restore.from_dict(d.pop("restore"))
 
-        create_restore_response = cls(
+        create_restore_result = cls(
             restore=restore,
         )
 
-        return create_restore_response
+        create_restore_result.additional_properties = d
+        return create_restore_result
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
