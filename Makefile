@@ -10,6 +10,7 @@ PORT ?= 8080
 BASE ?= HEAD~1
 SPEC := openapi/csbs-restore.yaml
 CONTROL_SPEC := openapi/stub-control.yaml
+STRICT_SPEC := generated/csbs-restore.strict.yaml
 
 .PHONY: help venv test lint typecheck pytest serve generate check-generated contract \
         fuzz-long breaking changelog docs bench soak clean
@@ -18,7 +19,7 @@ help:
 	@echo "make serve            run the stub on $(HOST):$(PORT)"
 	@echo "make test             lint, type-check, drift check and every test suite"
 	@echo "make lint             spec validation, house rules, ruff"
-	@echo "make generate         regenerate the client under generated/"
+	@echo "make generate         regenerate the client and the strict profile under generated/"
 	@echo "make check-generated  fail with a diff when generated/ differs from the spec"
 	@echo "make contract URL=... TOKEN=... PROJECT=...   check a provider against the contract"
 	@echo "make fuzz-long        nightly fuzzing of the stub with a large budget"
@@ -42,8 +43,8 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/openapi-spec-validator $(SPEC) $(wildcard $(CONTROL_SPEC))
-	$(BIN)/python -m tools.spec_lint $(SPEC) $(wildcard $(CONTROL_SPEC))
+	$(BIN)/openapi-spec-validator $(SPEC) $(wildcard $(CONTROL_SPEC)) $(STRICT_SPEC)
+	$(BIN)/python -m tools.spec_lint $(SPEC) $(wildcard $(CONTROL_SPEC)) $(STRICT_SPEC)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -55,12 +56,14 @@ serve: $(STAMP)
 
 generate: $(STAMP)
 	$(BIN)/python -m tools.generate_client
+	$(BIN)/python -m tools.strict_profile
 
 check-generated: $(STAMP)
 	$(BIN)/python -m tools.generate_client --check
+	$(BIN)/python -m tools.strict_profile --check
 
 contract: $(STAMP)
-	$(BIN)/python -m tools.contract $(if $(URL),--url $(URL)) $(if $(TOKEN),--token $(TOKEN)) $(if $(PROJECT),--project $(PROJECT))
+	$(BIN)/python -m tools.contract $(if $(URL),--url $(URL)) $(if $(TOKEN),--token $(TOKEN)) $(if $(PROJECT),--project $(PROJECT)) $(if $(STRICT),--strict)
 
 fuzz-long: $(STAMP)
 	$(BIN)/python -m tools.contract --long

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import connexion
+import yaml
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
@@ -27,7 +28,7 @@ from server.middleware import REQUEST_ID_SCOPE_KEY, BodyGuard, StubMiddleware
 from server.runtime import Runtime
 from server.seeds import load_seed_file
 from server.settings import CONTROL_PREFIX, Settings
-from server.simulation import ExampleCatalog
+from server.simulation import JSONIFIER, ExampleCatalog
 from server.specs import load_document
 from server.store import Store
 from server.validation import InvalidField, validator_map
@@ -70,6 +71,16 @@ def _path_methods(documents: list[tuple[str, dict[str, Any]]]) -> list[tuple[re.
             regex = "[^/]+".join(re.escape(part) for part in literal_parts)
             found.append((re.compile(regex), ", ".join(sorted(methods))))
     return found
+
+
+def published_documents(document: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
+    """The published contract as served at /openapi.json and /openapi.yaml (path -> (media type,
+    bytes)), with `servers` pointing at the stub itself so Swagger UI's "try it out" reaches it."""
+    served = {**document, "servers": [{"url": "/", "description": "This stub."}]}
+    return {
+        "/openapi.json": (b"application/json", JSONIFIER.dumps(served).encode("utf-8")),
+        "/openapi.yaml": (b"text/yaml", yaml.safe_dump(served, sort_keys=False, allow_unicode=True).encode()),
+    }
 
 
 def _request_id_of(request: ConnexionRequest) -> str:
@@ -154,7 +165,9 @@ def create_app(settings: Settings | None = None) -> StubApp:
         logger.info("loaded seed %s", settings.seed_path)
     settle(store)  # restores whose deadline passed while the stub was down end now
     # Parsed from the files in openapi/ (no copies on disk); connexion gets the parsed documents.
-    contract_spec = load_document(settings.contract_spec)
+    # The strict profile: the contract's requests as published, its responses closed, so that
+    # the stub's own answers are held to exactly what the contract documents.
+    contract_spec = load_document(settings.strict_spec)
     control_spec = load_document(settings.control_spec)
     stub = Runtime(
         settings=settings,
@@ -163,6 +176,7 @@ def create_app(settings: Settings | None = None) -> StubApp:
         examples=ExampleCatalog.from_document(contract_spec, CONTRACT_PATH, "post"),
         body_operations=_body_operations(contract_spec, control_spec),
         path_methods=_path_methods([("", contract_spec), (CONTROL_PREFIX, control_spec)]),
+        published_contract=published_documents(load_document(settings.contract_spec)),
     )
 
     @contextlib.asynccontextmanager
@@ -195,6 +209,8 @@ def create_app(settings: Settings | None = None) -> StubApp:
         contract_spec,
         base_path="",
         name="contract",
+        # The UI shows the published contract, which the stub serves itself (StubMiddleware).
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=settings.swagger_ui, serve_spec=False),
         resolver=_resolver(CONTRACT_OPERATIONS),
         security_map=fastpath.cached_security_map(CONTRACT_SECURITY_MAP),
     )

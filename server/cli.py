@@ -79,7 +79,7 @@ def settings_to_env(settings: Settings) -> str:
 
 def settings_from_env() -> Settings:
     raw = json.loads(os.environ[SETTINGS_ENV])
-    for key in ("data_dir", "seed_path", "contract_spec", "control_spec"):
+    for key in ("data_dir", "seed_path", "contract_spec", "strict_spec", "control_spec"):
         if raw.get(key) is not None:
             raw[key] = Path(raw[key])
     return Settings(**raw)

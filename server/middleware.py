@@ -201,6 +201,13 @@ class StubMiddleware:
             # Starlette would answer 307 to the path without the slash; the service has no such path.
             await send_error(send, errors.from_http_status(path, scope["method"], 404, "", {}), request_id)
             return b"", 404
+        published = self.stub.published_contract.get(path)
+        if published is not None and scope["method"] in ("GET", "HEAD"):
+            media_type, document = published
+            headers = [(b"content-type", media_type), (b"content-length", str(len(document)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else document})
+            return b"", 200
         limit = self.stub.settings.body_limit
         declared = _content_length(scope)
         if declared is not None and declared > limit:

@@ -22,6 +22,8 @@ class Runtime:
     """operationIds whose request body is JSON (BodyGuard checks those)."""
     path_methods: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     """(path regex, Allow header value) of every documented path, for 405 answers."""
+    published_contract: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    """Path -> (media type, bytes) of the published contract documents the stub serves."""
 
     def allowed_methods(self, path: str) -> str | None:
         for pattern, allowed in self.path_methods:

@@ -8,6 +8,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
 CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
+STRICT_SPEC = REPO_ROOT / "generated" / "csbs-restore.strict.yaml"
+"""The contract's strict profile (tools/strict_profile.py): the stub answers nothing it does not list."""
 DEFAULT_SEED = Path(__file__).resolve().parent / "seeds" / "default.yaml"
 DATABASE_FILE_NAME = "stub.sqlite3"
 
@@ -38,6 +40,7 @@ class Settings:
     fast_lane: bool = True
     """Answer plainly valid contract requests without connexion's per-request layers (server/fastlane.py)."""
     contract_spec: Path = CONTRACT_SPEC
+    strict_spec: Path = STRICT_SPEC
     control_spec: Path = CONTROL_SPEC
 
     @property

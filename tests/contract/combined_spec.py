@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tools.contract.config import CONTRACT_SPEC, CONTROL_SPEC
+from tools.contract.config import CONTROL_SPEC, STRICT_SPEC
 
 CONTROL_PREFIX = "/_stub"
 # The control operations that only read state; arming faults or loading seeds would change what
@@ -73,7 +73,7 @@ def _without_links(operation: dict[str, Any]) -> dict[str, Any]:
 
 def combined_spec() -> dict[str, Any]:
     """The merged document, with links from `createRestore` to the control API's restore reads."""
-    contract = _load(CONTRACT_SPEC)
+    contract = _load(STRICT_SPEC)
     control = _rename_refs(_load(CONTROL_SPEC), CONTROL_COMPONENT_PREFIX)
 
     merged = copy.deepcopy(contract)

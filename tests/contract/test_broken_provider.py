@@ -30,9 +30,10 @@ BUDGET = Budget(max_examples=30)
 
 
 @cache
-def check_provider(defect: Defect | None) -> RunResult:
+def check_provider(defect: Defect | None, strict: bool = False) -> RunResult:
     """One schemathesis run per variant, shared by the tests that look at it."""
-    schema = load_asgi_schema(CONTRACT_SPEC, create_provider(defect), contract_settings(budget=BUDGET))
+    settings = contract_settings(budget=BUDGET, strict=strict)
+    schema = load_asgi_schema(CONTRACT_SPEC, create_provider(defect), settings)
     return run_schema(schema)
 
 
@@ -63,6 +64,27 @@ def test_broken_provider_is_reported_by_the_matching_check(defect: Defect, expec
     reported = next(failure for failure in result.failures if failure.check == expected_check)
     assert reported.operation == "POST /v1/{project_id}/restores"
     assert reported.curl.startswith("curl -X POST ")
+
+
+def test_an_undocumented_field_passes_the_tolerant_contract() -> None:
+    result = check_provider(Defect.UNDOCUMENTED_FIELD)
+
+    assert result.failures == [], result.summary()
+    assert 200 in set(result.statuses)
+
+
+def test_strict_reports_an_undocumented_field_as_its_own_finding() -> None:
+    result = check_provider(Defect.UNDOCUMENTED_FIELD, strict=True)
+
+    assert result.failed_checks == {"undocumented_response_content"}, result.summary()
+    messages = [f.message for f in result.failures]
+    assert any("/restore" in message and "progress_percent" in message for message in messages), messages
+
+
+def test_strict_finds_nothing_on_the_correct_provider() -> None:
+    result = check_provider(None, strict=True)
+
+    assert result.failures == [], result.summary()
 
 
 def test_missing_field_failure_names_the_field() -> None:

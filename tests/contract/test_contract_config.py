@@ -35,9 +35,16 @@ def test_every_check_every_phase_both_modes_pinned_seed() -> None:
     assert config["seed"] == DEFAULT_SEED
     assert config["generation"]["mode"] == "all"
     assert config["checks"]["enabled"] is True
-    assert not [
+    # Every check runs, except the strict profile's, which `--strict` adds.
+    assert [
         name
         for name, value in config["checks"].items()
+        if isinstance(value, dict) and not value.get("enabled", True)
+    ] == ["undocumented_response_content"]
+    strict = build_config(contract_settings(strict=True))
+    assert not [
+        name
+        for name, value in strict["checks"].items()
         if isinstance(value, dict) and not value.get("enabled", True)
     ]
     assert all(phase["enabled"] for phase in config["phases"].values())

@@ -28,6 +28,7 @@ from tools.contract.config import (
     CONTROL_SPEC,
     DEMO_TOKEN,
     STATEFUL_CI_BUDGET,
+    STRICT_SPEC,
     contract_settings,
     control_settings,
 )
@@ -95,7 +96,7 @@ def assert_clean(result: RunResult) -> None:
 
 @pytest.mark.slow
 def test_stub_honours_the_contract(stub_app: StubApp) -> None:
-    schema = load_asgi_schema(CONTRACT_SPEC, stub_app, contract_settings(budget=CI_BUDGET, sanitize=False))
+    schema = load_asgi_schema(STRICT_SPEC, stub_app, contract_settings(budget=CI_BUDGET, sanitize=False))
 
     result = run_schema(schema)
 

@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from server.app import StubApp
-from server.settings import CONTRACT_SPEC, CONTROL_SPEC
+from server.settings import CONTRACT_SPEC, CONTROL_SPEC, STRICT_SPEC
 
 DEMO_TOKEN = "csbs-demo-token"
 OTHER_TOKEN = "csbs-other-token"
@@ -76,8 +76,10 @@ def _validator(document: dict[str, Any], schema_name: str) -> OAS30ReadValidator
     return OAS30ReadValidator({"$ref": f"{uri}#/components/schemas/{schema_name}"}, registry=registry)
 
 
-RESTORE_RESPONSE = _validator(CONTRACT, "CreateRestoreResponse")
-CONTRACT_ERROR = _validator(CONTRACT, "ErrorResponse")
+# Answers are held to the strict profile: the stub sends nothing the contract does not document.
+STRICT = yaml.safe_load(STRICT_SPEC.read_text(encoding="utf-8"))
+RESTORE_RESPONSE = _validator(STRICT, "CreateRestoreResult")
+CONTRACT_ERROR = _validator(STRICT, "ErrorResponse")
 CONTROL_ERROR = _validator(CONTROL, "ErrorResponse")
 DOCUMENTED_STATUSES = {int(s) for s in CONTRACT["paths"]["/v1/{project_id}/restores"]["post"]["responses"]}
 

@@ -39,7 +39,8 @@ from server.fastvalidation import (
 from server.validation import StubJSONBodyValidator, validator_map
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = REPO_ROOT / "openapi" / "csbs-restore.yaml"
+# The strict profile: what the stub validates its own answers against (requests as published).
+CONTRACT = REPO_ROOT / "generated" / "csbs-restore.strict.yaml"
 PATH = "/v1/{project_id}/restores"
 CORPUS_SEED = 20261128
 UUID = "504b7d59-c361-411f-9ed3-814f35d08e3d"

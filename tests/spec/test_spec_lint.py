@@ -81,6 +81,19 @@ JSON_200 = f"{GET_THINGS}/responses/200/content/application~1json"
 JSON_REQUEST = f"{POST_THINGS}/requestBody/content/application~1json"
 
 BROKEN_FIXTURES: list[tuple[str, str, set[str]]] = [
+    ("request-object-open.yaml", spec_lint.RULE_REQUEST_OBJECT_CLOSED, {"/components/schemas/Thing"}),
+    ("response-object-closed.yaml", spec_lint.RULE_RESPONSE_OBJECT_OPEN, {"/components/schemas/Thing"}),
+    (
+        "response-closed-value-list.yaml",
+        spec_lint.RULE_RESPONSE_OPEN_VALUE_LIST,
+        {"/components/schemas/Thing/properties/state"},
+    ),
+    (
+        "extensible-enum-malformed.yaml",
+        spec_lint.RULE_EXTENSIBLE_ENUM_FORM,
+        {"/components/schemas/Thing/properties/state"},
+    ),
+    ("request-response-shared.yaml", spec_lint.RULE_SHARED_SCHEMA, {"/components/schemas/State"}),
     ("operation-without-operation-id.yaml", spec_lint.RULE_OPERATION_METADATA, {GET_THINGS}),
     ("operation-without-summary.yaml", spec_lint.RULE_OPERATION_METADATA, {GET_THINGS}),
     ("operation-without-description.yaml", spec_lint.RULE_OPERATION_METADATA, {GET_THINGS}),
@@ -275,7 +288,11 @@ MUTATIONS: list[tuple[str, Callable[[Json], None], str, str]] = [
     (
         "error-response-other-schema",
         lambda spec: spec["components"]["responses"]["BadRequest"]["content"]["application/json"].update(
-            schema={"type": "object", "description": "Any object: the examples still match."}
+            schema={
+                "type": "object",
+                "additionalProperties": True,
+                "description": "Any object: the examples still match.",
+            }
         ),
         "error-response-schema",
         "/components/responses/BadRequest",
@@ -340,6 +357,38 @@ MUTATIONS: list[tuple[str, Callable[[Json], None], str, str]] = [
         ),
         "unresolved-ref",
         f"{OPERATION}/responses/200/headers/X-Request-Id",
+    ),
+    (
+        "request-object-opened",
+        lambda spec: schemas(spec)["RestoreTargets"].pop("additionalProperties"),
+        "request-object-closed",
+        "/components/schemas/RestoreTargets",
+    ),
+    (
+        "response-object-closed",
+        lambda spec: schemas(spec)["RestoredTargets"].update(additionalProperties=False),
+        "response-object-open",
+        "/components/schemas/RestoredTargets",
+    ),
+    (
+        "response-value-list-closed",
+        lambda spec: schemas(spec)["RestoreStatus"].update(
+            enum=schemas(spec)["RestoreStatus"].pop("x-extensible-enum")
+        ),
+        "response-open-value-list",
+        "/components/schemas/RestoreStatus",
+    ),
+    (
+        "extensible-enum-not-strings",
+        lambda spec: schemas(spec)["ResourceStatus"].update({"x-extensible-enum": ["restoring", 7]}),
+        "extensible-enum-form",
+        "/components/schemas/ResourceStatus",
+    ),
+    (
+        "response-example-unknown-status",
+        lambda spec: examples(spec)["DocumentResponse"]["value"]["restore"].update(status="paused"),
+        "example-valid",
+        "/components/examples/DocumentResponse/value/restore/status",
     ),
 ]
 

@@ -1,6 +1,6 @@
 """Check a running provider against the contract with the schemathesis CLI (`st run`).
 
-    python -m tools.contract [--url URL --token TOKEN --project PROJECT_ID] [--long]
+    python -m tools.contract [--url URL --token TOKEN --project PROJECT_ID] [--strict] [--long]
 
 Without `--url` it starts the stub on a free loopback port, checks it and stops it. Every check
 schemathesis has runs, on positive and negative data, with a pinned seed. Reports go to
@@ -70,6 +70,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="an ID that exists on the provider, mixed into generated requests; KEY is a schemathesis "
         "binding such as body.restore.checkpoint_id (repeatable; default: the document's example IDs)",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also report answers that carry fields or values the contract does not document "
+        "(checked against the strict profile, generated/csbs-restore.strict.yaml)",
+    )
     parser.add_argument("--long", action="store_true", help="nightly budget: 10,000+ cases, reports cases/s")
     parser.add_argument("--max-examples", type=int, help="fuzzing cases per operation (overrides the budget)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generation seed")
@@ -101,6 +107,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         known_values=known_values(args.known),
         budget=budget,
         seed=args.seed,
+        strict=args.strict,
     )
     return settings
 

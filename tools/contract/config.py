@@ -17,6 +17,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
 CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
+# The contract with its responses closed (tools/strict_profile.py): the stub is fuzzed against it.
+STRICT_SPEC = REPO_ROOT / "generated" / "csbs-restore.strict.yaml"
 
 # The stub's default seed (server/seeds/default.yaml): the document's project and its demo token.
 DEMO_TOKEN = "csbs-demo-token"
@@ -98,6 +100,8 @@ class RunSettings:
     sanitize: bool = True
     # Phases to run (all by default): "examples", "coverage", "fuzzing", "stateful".
     phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
+    # Also report answers that carry undocumented fields or values (`--strict`).
+    strict: bool = False
 
 
 def build_config(settings: RunSettings) -> dict[str, Any]:
@@ -136,6 +140,9 @@ def build_config(settings: RunSettings) -> dict[str, Any]:
             # (CSBS.4000, CSBS.6015, CSBS.6017, ...). `valid_input_not_refused_as_invalid` makes sure
             # such a 400 never claims the input itself is invalid (CSBS.9001).
             "positive_data_acceptance": {"expected-statuses": [*POSITIVE_DATA_ACCEPTANCE_STATUSES, "400"]},
+            # The published contract's responses are extensible; `--strict` holds them to the
+            # strict profile too and reports undocumented content as its own finding.
+            "undocumented_response_content": {"enabled": settings.strict},
         },
         "phases": {
             "examples": {"enabled": "examples" in settings.phases},
@@ -165,6 +172,7 @@ def contract_settings(
     seed: int = DEFAULT_SEED,
     base_url: str | None = None,
     sanitize: bool = True,
+    strict: bool = False,
 ) -> RunSettings:
     """Settings for the create-restore contract (`openapi/csbs-restore.yaml`)."""
     return RunSettings(
@@ -178,6 +186,7 @@ def contract_settings(
         seed=seed,
         base_url=base_url,
         sanitize=sanitize,
+        strict=strict,
     )
 
 
