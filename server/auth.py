@@ -1,47 +1,50 @@
-"""Token checks, plugged into connexion's security layer through `security_map`.
+"""Who is calling: token -> role -> project, one function per API, used by every path.
 
-Contract (`X-Auth-Token`): a tenant token from the seed maps to its project. No or unknown token
--> 401 `APIGW.0301` (the API gateway's answer, with `request_id`); a valid token on another
-project's path -> 403 `CSBS.9009` ("the user is unverified", the only 403 code of the service's
-error-code appendix; see openapi/DECISIONS.md). A malformed project ID in the path is left to
-validation (400).
+Contract (`X-Auth-Token`): a tenant token of the seed maps to its project. No, unknown or
+repeated token -> 401 `APIGW.0301` (the API gateway's answer, with `request_id`); a valid token
+on another project's path -> 403 `CSBS.9009` ("the user is unverified", the only 403 code of
+the service's error-code appendix; see openapi/DECISIONS.md). A malformed project ID in the path
+is left to validation (400).
 
 Stub control (`X-Admin-Token`): only admin tokens; a tenant token -> 403, anything else -> 401.
-A credential header sent twice is refused (401) rather than one of its values picked.
+A credential header sent twice is refused (401) rather than one of its values picked: a proxy
+in front may have checked the other one.
+
+The pipeline calls `authenticate_tenant` itself; connexion reaches the same functions through
+its documented security-handler hook (`x-apikeyInfoFunc`, set by `server/connexion_app.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from connexion.security import ApiKeySecurityHandler
+from . import errors, runtime
+from .errors import StubError
+from .seeds import PROJECT_ID
+from .store import SeedSnapshot
 
-from server import errors, runtime
-from server.errors import StubError
-from server.seeds import PROJECT_ID
-
-
-def _repeated(request: Any, header: str) -> bool:
-    """Two values of one credential header are ambiguous: a proxy may have checked the other one."""
-    return len(request.headers.getlist(header)) > 1
+TENANT_HEADER = "X-Auth-Token"
+ADMIN_HEADER = "X-Admin-Token"
 
 
-def verify_tenant_token(api_key: str, request: Any, required_scopes: Any = None) -> dict[str, Any]:
-    if _repeated(request, "X-Auth-Token"):
+def authenticate_tenant(tokens: Sequence[str], path_project: str | None, snapshot: SeedSnapshot) -> str:
+    """The project the caller acts for, or the 401/403 `StubError` of the contract."""
+    if len(tokens) != 1:
         raise errors.unauthorized()
-    role = runtime.current().store.token_role(api_key)
+    role = snapshot.role_of(tokens[0])
     if role is None or role[0] != "tenant" or role[1] is None:
         raise errors.unauthorized()
     project_id = role[1]
-    path_project = request.path_params.get("project_id")
     if isinstance(path_project, str) and PROJECT_ID.fullmatch(path_project) and path_project != project_id:
         raise StubError(403, errors.FORBIDDEN, f"The user is unverified for project {path_project}.")
-    return {"sub": project_id, "project_id": project_id}
+    return project_id
 
 
-def verify_admin_token(api_key: str, request: Any, required_scopes: Any = None) -> dict[str, Any]:
-    role = runtime.current().store.token_role(api_key)
-    if role is None or _repeated(request, "X-Admin-Token"):
+def authenticate_admin(tokens: Sequence[str], snapshot: SeedSnapshot) -> None:
+    """Nothing for an admin token; the 401/403 `StubError` of the stub-control API otherwise."""
+    role = snapshot.role_of(tokens[0]) if len(tokens) == 1 else None
+    if role is None:
         raise StubError(
             401,
             errors.STUB_UNAUTHORIZED,
@@ -54,18 +57,24 @@ def verify_admin_token(api_key: str, request: Any, required_scopes: Any = None) 
             errors.STUB_FORBIDDEN,
             "A tenant token cannot use the stub-control API; send the admin token in X-Admin-Token.",
         )
+
+
+def _snapshot() -> SeedSnapshot:
+    state = runtime.request()
+    return state.snapshot if state.snapshot is not None else runtime.current().store.snapshot
+
+
+def verify_tenant_token(apikey: str, required_scopes: Any = None, request: Any = None) -> dict[str, Any]:
+    """connexion's security function of the contract (documented `x-apikeyInfoFunc` interface)."""
+    tokens = request.headers.getlist(TENANT_HEADER) if request is not None else [apikey]
+    path_project = request.path_params.get("project_id") if request is not None else None
+    project_id = authenticate_tenant(tokens, path_project, _snapshot())
+    runtime.request().project_id = project_id
+    return {"sub": project_id, "project_id": project_id}
+
+
+def verify_admin_token(apikey: str, required_scopes: Any = None, request: Any = None) -> dict[str, Any]:
+    """connexion's security function of the stub-control API."""
+    tokens = request.headers.getlist(ADMIN_HEADER) if request is not None else [apikey]
+    authenticate_admin(tokens, _snapshot())
     return {"sub": "admin"}
-
-
-class TenantTokenHandler(ApiKeySecurityHandler):
-    def _resolve_func(self, security_scheme: Any) -> Any:
-        return verify_tenant_token
-
-
-class AdminTokenHandler(ApiKeySecurityHandler):
-    def _resolve_func(self, security_scheme: Any) -> Any:
-        return verify_admin_token
-
-
-CONTRACT_SECURITY_MAP: dict[str, Any] = {"apiKey": TenantTokenHandler}
-CONTROL_SECURITY_MAP: dict[str, Any] = {"apiKey": AdminTokenHandler}

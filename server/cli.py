@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import gc
+import ipaddress
 import json
 import logging
 import logging.config
@@ -19,14 +22,17 @@ from typing import Any
 import uvicorn
 import yaml
 
-from server.seeds import load_seed_file
-from server.settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
+from .connection import JsonRefusals
+from .seeds import DEMO_TOKENS, load_seed_file
+from .settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
+from .store import open_store, redacted_url, sqlite_path
 
 # connexion imports starlette.testclient, which warns about httpx at import time; the stub never
 # uses the test client, so the warning is only noise in its output.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 SETTINGS_ENV = "CSBS_STUB_SETTINGS"
+STORE_ENV = "CSBS_STUB_STORE"
 """How the parent process hands the settings to uvicorn's worker processes."""
 DEFAULT_DATA_DIR = Path("data") / "stub"
 STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
@@ -85,19 +91,28 @@ def settings_from_env() -> Settings:
     return Settings(**raw)
 
 
+def freeze_startup_heap() -> None:
+    """Move everything allocated while building the app (specs, schemas, routes: tens of
+    thousands of objects that live as long as the process) out of the garbage collector's
+    sight, so its full collections during requests no longer walk them: each cost tens of
+    milliseconds of CPU and of latency for every request waiting meanwhile. Once per worker
+    process, after the app is built; objects made later are collected as usual."""
+    gc.collect()
+    gc.freeze()
+
+
 def app_from_env() -> Any:
     """uvicorn factory used by every worker process (imported there, so the parent stays light)."""
-    from server import fastpath
-    from server.app import create_app
+    from .app import create_app
 
     app = create_app(settings_from_env())
-    fastpath.freeze_startup_heap()
+    freeze_startup_heap()
     return app
 
 
 def default_workers(in_memory: bool) -> int:
     """Without --workers: one worker per CPU, the configuration docs/performance.md measures
-    (workers share state through the SQLite file); one for an in-memory stub."""
+    (workers share state through the store); one for an in-memory stub."""
     return 1 if in_memory else max(1, os.cpu_count() or 1)
 
 
@@ -116,16 +131,29 @@ def build_parser() -> argparse.ArgumentParser:
         " measures; 1 with --in-memory)",
     )
     parser.add_argument(
+        "--store",
+        default=os.environ.get(STORE_ENV),
+        metavar="URL",
+        help=f"where the state lives: sqlite:///FILE (default: stub.sqlite3 in --data-dir) or"
+        f" postgresql://USER@HOST:PORT/DB, shared by many replicas (also {STORE_ENV})",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         default=DEFAULT_DATA_DIR,
-        help=f"directory of the SQLite state file (default {DEFAULT_DATA_DIR})",
+        help=f"directory of the SQLite state file when --store is not given (default {DEFAULT_DATA_DIR})",
     )
     parser.add_argument(
         "--in-memory", action="store_true", help="keep state in memory only (one worker; lost on exit)"
     )
     parser.add_argument(
         "--seed", type=Path, default=DEFAULT_SEED, help="seed YAML (default: the bundled seed)"
+    )
+    parser.add_argument(
+        "--allow-demo-tokens",
+        action="store_true",
+        help="serve the seed's well-known demo tokens even on a non-loopback address or a shared"
+        " database (refused otherwise)",
     )
     parser.add_argument(
         "--restore-seconds",
@@ -141,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-fast-lane",
         action="store_true",
-        help="let connexion answer every request (the fast lane answers plainly valid creates)",
+        help="let connexion answer the contract too (the stub's own pipeline answers it by default;"
+        " both give the same answers)",
     )
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log line format")
     parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
@@ -167,7 +196,7 @@ def banner(settings: Settings, host: str, port: int) -> str:
         f"  tenant token  {token}  (X-Auth-Token, project {project_id})",
         f"  admin token   {admin}  (X-Admin-Token, stub control under {CONTROL_PREFIX})",
         f"  Swagger UI    {base}/ui/  and  {base}{CONTROL_PREFIX}/ui/",
-        f"  state         {settings.data_dir or 'in memory'}",
+        f"  state         {redacted_url(settings.store)}",
     ]
     spec = yaml.safe_load(CONTRACT_SPEC.read_text(encoding="utf-8"))
     example = spec["components"]["examples"]["DocumentRequest"]["value"]
@@ -186,6 +215,36 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_token_problem(settings: Settings, host: str, allow: bool) -> str | None:
+    """Why the stub must not start with the default demo tokens here, or None."""
+    if allow:
+        return None
+    shared = not _is_loopback(host) or not settings.store.startswith("sqlite:")
+    if not shared:
+        return None
+    seed = load_seed_file(settings.seed_path)
+    tokens = set(seed.admin_tokens) | set(seed.tenant_tokens)
+    known = sorted(tokens & DEMO_TOKENS)
+    if not known:
+        return None
+    where = (
+        f"on {host}" if not _is_loopback(host) else f"on a shared database ({redacted_url(settings.store)})"
+    )
+    return (
+        f"refusing to serve the well-known demo tokens {', '.join(known)} {where}: give a seed with your"
+        f" own tokens (--seed FILE), or pass --allow-demo-tokens to serve them anyway"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.workers is None:
@@ -195,11 +254,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.in_memory and args.workers > 1:
         print(
-            "--in-memory works with one worker only: workers share state through --data-dir", file=sys.stderr
+            "--in-memory works with one worker only: workers share state through the store", file=sys.stderr
         )
+        return 2
+    if args.in_memory and args.store:
+        print("--in-memory and --store exclude each other", file=sys.stderr)
         return 2
     settings = Settings(
         data_dir=None if args.in_memory else args.data_dir.resolve(),
+        store_url=_absolute_sqlite(args.store) if args.store else None,
         seed_path=args.seed.resolve(),
         restore_seconds=args.restore_seconds,
         body_limit=args.body_limit,
@@ -221,30 +284,43 @@ def main(argv: list[str] | None = None) -> int:
         "lifespan": "on",
         "timeout_graceful_shutdown": 5,
         # Requests uvicorn cannot parse get the service's JSON error body, not text/plain.
-        "http": "server.protocol:JsonErrorHttpToolsProtocol",
+        "http": JsonRefusals,
         # No WebSockets: an Upgrade header is ignored and the request answered as HTTP.
         "ws": "none",
     }
     try:
+        problem = demo_token_problem(settings, args.host, args.allow_demo_tokens)
+        if problem is not None:
+            print(f"cannot start the stub: {problem}", file=sys.stderr)
+            return 2
+        # The schema is migrated and the seed loaded once, here; every worker then opens the store.
+        from .app import create_app, prepare
+
+        store = open_store(settings.store, journal_keep=settings.journal_limit)
+        asyncio.run(prepare(store, load_seed_file(settings.seed_path), settings))
+        asyncio.run(store.close())
+        app: Any = None
         if args.workers == 1:
-            from server import fastpath
-            from server.app import create_app
-
-            app: Any = create_app(settings)
-            fastpath.freeze_startup_heap()
-        else:
-            # Seed the shared file once here; each worker builds its own app from the environment.
-            from server.store import Store
-
-            store = Store(settings.database_path)
-            store.ensure_seeded(load_seed_file(settings.seed_path))
-            store.close()
-    except Exception as problem:  # a bad seed, spec or data directory: say so, no traceback
-        print(f"cannot start the stub: {problem}", file=sys.stderr)
+            app = create_app(settings)
+            freeze_startup_heap()
+    except Exception as problem:  # a bad seed, spec, store or data directory: say so, no traceback
+        print(f"cannot start the stub: {_redacted(str(problem), settings.store)}", file=sys.stderr)
         return 1
     print(banner(settings, args.host, args.port), flush=True)
     if args.workers == 1:
         uvicorn.run(app, **common)
     else:
-        uvicorn.run("server.cli:app_from_env", factory=True, workers=args.workers, **common)
+        uvicorn.run(f"{__name__}:app_from_env", factory=True, workers=args.workers, **common)
     return 0
+
+
+def _absolute_sqlite(url: str) -> str:
+    """A relative sqlite URL made absolute, so every worker opens the same file."""
+    if not url.startswith("sqlite:"):
+        return url
+    path = sqlite_path(url)
+    return url if path is None else f"sqlite:///{path.resolve()}"
+
+
+def _redacted(text: str, url: str) -> str:
+    return text.replace(url, redacted_url(url)) if url else text

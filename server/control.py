@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from server import errors, runtime
-from server.lifecycle import settle
-from server.seeds import Backup, Seed, SeedError, parse_seed
+from . import errors, runtime
+from .runtime import NOT_PARSED
+from .seeds import Backup, Seed, SeedError, parse_seed
+from .store import StoredFault, StoredRestore
 
 Answer = tuple[dict[str, Any], int]
 
@@ -21,13 +20,13 @@ def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def stored_restore(row: sqlite3.Row) -> dict[str, Any]:
+def stored_restore(stored: StoredRestore) -> dict[str, Any]:
     return {
-        "restore": json.loads(row["document"]),
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
-        "finish_at": iso(row["finish_at"]),
-        "outcome": row["outcome"],
+        "restore": stored.document,
+        "created_at": iso(stored.created_at),
+        "updated_at": iso(stored.updated_at),
+        "finish_at": iso(stored.finish_at),
+        "outcome": stored.outcome,
     }
 
 
@@ -54,38 +53,39 @@ def seed_summary(seed: Seed) -> dict[str, Any]:
 
 
 async def get_health() -> Answer:
-    return {"status": "ok"}, 200
+    health = await runtime.current().store.health()
+    if not health.reachable:
+        detail = f": {health.detail}" if health.detail else ""
+        error = errors.StubError(503, errors.STUB_UNAVAILABLE, f"The stub's database is unavailable{detail}.")
+        return error.body(runtime.request_id()), 503
+    return {"status": "ok", "store": {"kind": health.kind, "reachable": True, **health.extra}}, 200
 
 
 async def list_restores(project_id: str | None = None, status: str | None = None, limit: int = 100) -> Answer:
-    store = runtime.current().store
-    settle(store)
-    return {"restores": [stored_restore(row) for row in store.list_restores(project_id, status, limit)]}, 200
+    found = await runtime.current().store.list_restores(project_id, status, limit)
+    return {"restores": [stored_restore(stored) for stored in found]}, 200
 
 
 async def get_restore(restore_id: str) -> Answer:
-    store = runtime.current().store
-    settle(store)
-    row = store.get_restore(restore_id)
-    if row is None:
+    found = await runtime.current().store.get_restore(restore_id)
+    if found is None:
         error = errors.StubError(404, errors.STUB_NOT_FOUND, f"Restore {restore_id} is not found.")
         return error.body(runtime.request_id()), 404
-    return stored_restore(row), 200
+    return stored_restore(found), 200
 
 
 async def list_backups(project_id: str | None = None) -> Answer:
-    store = runtime.current().store
-    settle(store)
-    return {"backups": [backup_view(b) for b in store.list_backups(project_id)]}, 200
+    found = await runtime.current().store.list_backups(project_id)
+    return {"backups": [backup_view(b) for b in found]}, 200
 
 
 async def list_journal(limit: int = 100, after: int = 0) -> Answer:
-    # The spec puts no maximum on `after`; seq values fit SQLite's 64-bit INTEGER, so a larger
-    # value means the same as the largest one (and must not overflow the query).
+    # The spec puts no maximum on `after`; seq values are 64-bit integers, so a larger value
+    # means the same as the largest one (and must not overflow the query).
     after = min(after, 2**63 - 1)
     stub = runtime.current()
     # The table is pruned in batches; the journal never shows more than its configured size.
-    rows = stub.store.list_journal(min(limit, stub.settings.journal_limit), after)
+    rows = await stub.store.list_journal(min(limit, stub.settings.journal_limit), after)
     entries = [
         {
             "seq": row["seq"],
@@ -106,43 +106,49 @@ async def list_journal(limit: int = 100, after: int = 0) -> Answer:
 
 
 async def clear_journal() -> Answer:
-    return {"cleared": runtime.current().store.clear_journal()}, 200
+    return {"cleared": await runtime.current().store.clear_journal()}, 200
 
 
-async def load_seed(body: dict[str, Any]) -> Answer:
+def _body() -> Any:
+    parsed = runtime.request().parsed
+    return None if parsed is NOT_PARSED else parsed
+
+
+async def load_seed() -> Answer:
     try:
-        seed = parse_seed(body)
+        seed = parse_seed(_body())
     except SeedError as problem:
         error = errors.StubError(400, errors.STUB_INVALID, f"Invalid seed: {problem}")
         return error.body(runtime.request_id()), 400
-    runtime.current().store.load_seed(seed, clear_state=True)
+    await runtime.current().store.replace_seed(seed, clear_state=True)
     return seed_summary(seed), 200
 
 
 async def reset_state() -> Answer:
     stub = runtime.current()
-    stub.store.load_seed(stub.startup_seed, clear_state=True)
+    await stub.store.replace_seed(stub.startup_seed, clear_state=True)
     return seed_summary(stub.startup_seed), 200
 
 
-def _fault_view(row: sqlite3.Row) -> dict[str, Any]:
-    return {"id": row["seq"], "kind": row["kind"], "remaining": row["remaining"], "delay_ms": row["delay_ms"]}
+def _fault_view(fault: StoredFault) -> dict[str, Any]:
+    return {"id": fault.seq, "kind": fault.kind, "remaining": fault.remaining, "delay_ms": fault.delay_ms}
 
 
 async def list_faults() -> Answer:
-    return {"faults": [_fault_view(row) for row in runtime.current().store.pending_faults()]}, 200
+    return {"faults": [_fault_view(fault) for fault in await runtime.current().store.pending_faults()]}, 200
 
 
-async def arm_fault(body: dict[str, Any]) -> Answer:
+async def arm_fault() -> Answer:
+    body = _body()
     kind = body["kind"]
     count = int(body.get("count", 1))
     delay_ms = int(body.get("delay_ms", 1000)) if kind == "delay" else 0
-    fault_id = runtime.current().store.arm_fault(kind, count, delay_ms, time.time())
+    fault_id = await runtime.current().store.arm_fault(kind, count, delay_ms)
     return {"id": fault_id, "kind": kind, "remaining": count, "delay_ms": delay_ms}, 201
 
 
 async def clear_faults() -> Answer:
-    return {"cleared": runtime.current().store.clear_faults()}, 200
+    return {"cleared": await runtime.current().store.clear_faults()}, 200
 
 
 OPERATIONS: dict[str, Callable[..., Any]] = {

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .settings import CONTROL_PREFIX
+
 JSON_MEDIA_TYPE = "application/json"
 
 INVALID_PARAMETER = "CSBS.9001"
@@ -21,6 +23,7 @@ SERVER_RESTORING = "CSBS.6015"
 BACKUP_NOT_IN_ITEM = "CSBS.6017"
 VOLUMES_INCOMPLETE = "CSBS.6018"
 VOLUME_NOT_IN_SERVER = "CSBS.6014"
+VOLUME_TOO_SMALL = "CSBS.6024"
 INTERNAL_ERROR = "CSBS.9999"
 SERVICE_UNAVAILABLE = "CSBS.9998"
 
@@ -36,6 +39,7 @@ STUB_NOT_FOUND = "STUB.0404"
 STUB_METHOD_NOT_ALLOWED = "STUB.0405"
 STUB_TOO_LARGE = "STUB.0413"
 STUB_INTERNAL = "STUB.0500"
+STUB_UNAVAILABLE = "STUB.0503"
 
 MAX_MESSAGE_CHARS = 400
 """Error messages quote client input; they are cut so a huge value cannot bloat the answer."""
@@ -85,8 +89,6 @@ def unauthorized() -> StubError:
 
 
 def is_control_path(path: str) -> bool:
-    from server.settings import CONTROL_PREFIX
-
     return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
 
 
@@ -154,6 +156,16 @@ def from_http_status(path: str, method: str, status: int, detail: str, headers: 
             STUB_INTERNAL,
         )
     return for_api(path, StubError(500, INTERNAL_ERROR, f"Internal error. {detail}".strip()), STUB_INTERNAL)
+
+
+def store_unavailable(path: str) -> StubError:
+    """The database cannot be reached: the service's 503, within the store's timeout."""
+    return for_api(
+        path,
+        StubError(503, SERVICE_UNAVAILABLE, "The service is temporarily unavailable. Try again later."),
+        STUB_UNAVAILABLE,
+        "The stub's database is unavailable. Try again later.",
+    )
 
 
 def encode(error: StubError, request_id: str) -> bytes:

@@ -1,6 +1,13 @@
 """The contract's operation, `createRestore`, with the service's business rules.
 
-What the stub does when the document lets a field be omitted:
+`plan_create` decides a create against the seed snapshot alone (a pure function); the store then
+commits it, or tells that the server or the backup is being restored, in the order the service
+checks them: the backup is found (404 `CSBS.3001`), the server is not being restored
+(`CSBS.6015`), the backup is available (`CSBS.4000`), the volume mapping is complete and one to
+one (`CSBS.6017`, `CSBS.9001`, `CSBS.6018`, `CSBS.6014`, `CSBS.6024`).
+
+What the stub does when the document lets a field be omitted (the document does not say what
+the service does; see openapi/DECISIONS.md):
 - `parameters.checkpoint_item_id` omitted: the checkpoint's backup of the target server
   (`targets.server_id`), or the checkpoint's only backup; ambiguous otherwise (400 CSBS.9001).
 - `targets.server_id` omitted: the server the backup was taken from.
@@ -13,33 +20,35 @@ A field sent as null is treated as omitted (the contract makes every optional fi
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from connexion import request
-from starlette.responses import Response
+from . import errors, runtime, simulation
+from .errors import StubError
+from .seeds import Backup
+from .store import CreateOutcome, CreatePlan, SeedSnapshot
+from .store.model import SERVER_TYPE
 
-from server import errors, runtime, simulation
-from server.errors import StubError
-from server.lifecycle import SERVER_TYPE, settle_in
-from server.seeds import Backup
-from server.store import Transaction
-
-PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da"
+Answer = tuple[int, dict[str, Any] | bytes]
+"""(status, answer): a JSON document, or the bytes of a documented example."""
+Verify = Callable[[int, Any], None]
+"""Raises when an answer breaks the contract's strict profile (checked before a create commits)."""
+MAX_STALE_RETRIES = 3
 
 
 def _not_found(item_id: str) -> StubError:
     return StubError(404, errors.CHECKPOINT_ITEM_NOT_FOUND, f"Checkpoint_item ({item_id}) is not found.")
 
 
-def _choose_backup(tx: Transaction, project_id: str, checkpoint_id: str, params: dict[str, Any]) -> Backup:
+def choose_backup(
+    snapshot: SeedSnapshot, project_id: str, checkpoint_id: str, params: dict[str, Any]
+) -> Backup:
     item_id = params.get("checkpoint_item_id")
     server_id = params["targets"].get("server_id")
     if item_id is not None:
-        backup = tx.backup(project_id, item_id)
+        backup = snapshot.backups.get((project_id, item_id))
         if backup is None:
             raise _not_found(item_id)
         if backup.checkpoint_id != checkpoint_id:
@@ -49,7 +58,7 @@ def _choose_backup(tx: Transaction, project_id: str, checkpoint_id: str, params:
                 f"Checkpoint_item ({item_id}) is not found in checkpoint ({checkpoint_id}).",
             )
         return backup
-    items = tx.backups_in_checkpoint(project_id, checkpoint_id)
+    items = snapshot.checkpoints.get((project_id, checkpoint_id), ())
     if not items:
         raise StubError(404, errors.CHECKPOINT_ITEM_NOT_FOUND, f"Checkpoint ({checkpoint_id}) is not found.")
     if server_id is not None:
@@ -64,22 +73,12 @@ def _choose_backup(tx: Transaction, project_id: str, checkpoint_id: str, params:
     )
 
 
-def _known_volumes(tx: Transaction, project_id: str, server_id: str) -> dict[str, int] | None:
-    """Volumes (id -> size GB) of a server the stub knows from its backups; None if unknown."""
-    rows = tx.execute(
-        "SELECT volume_backups FROM backups WHERE project_id = ? AND resource_id = ?", (project_id, server_id)
-    ).fetchall()
-    if not rows:
-        return None
-    volumes: dict[str, int] = {}
-    for row in rows:
-        for volume in json.loads(row["volume_backups"]):
-            volumes[volume["source_volume_id"]] = int(volume["source_volume_size"])
-    return volumes
-
-
-def _volume_mapping(
-    tx: Transaction, project_id: str, backup: Backup, server_id: str, requested: list[dict[str, str]] | None
+def volume_mapping(
+    snapshot: SeedSnapshot,
+    project_id: str,
+    backup: Backup,
+    server_id: str,
+    requested: list[dict[str, str]] | None,
 ) -> list[dict[str, str]]:
     if requested is None:
         return [{"backup_id": v.id, "volume_id": v.source_volume_id} for v in backup.volume_backups]
@@ -113,7 +112,8 @@ def _volume_mapping(
             errors.VOLUMES_INCOMPLETE,
             f"Every volume backup must be restored; not assigned to a volume: {', '.join(missing)}.",
         )
-    known = _known_volumes(tx, project_id, server_id)
+    # Volume checks apply only to servers the seed describes (openapi/DECISIONS.md).
+    known = snapshot.server_volumes.get((project_id, server_id))
     if known is not None:
         absent = [m["volume_id"] for m in requested if m["volume_id"] not in known]
         if absent:
@@ -127,37 +127,54 @@ def _volume_mapping(
             if known[mapping["volume_id"]] < needed:
                 raise StubError(
                     400,
-                    "CSBS.6024",
+                    errors.VOLUME_TOO_SMALL,
                     f"Volume {mapping['volume_id']} ({known[mapping['volume_id']]} GB) is smaller than "
                     f"volume backup {mapping['backup_id']} ({needed} GB).",
                 )
     return [{"backup_id": m["backup_id"], "volume_id": m["volume_id"]} for m in requested]
 
 
-def create_in(
-    tx: Transaction, project_id: str, restore_request: dict[str, Any], now: float, seconds: float
-) -> dict[str, Any]:
-    """Check the request against the stored state and store the new restore (one transaction)."""
-    settle_in(tx, now)  # restores that are due end first, so they no longer block this one
+def backup_not_available(status: str) -> StubError:
+    return StubError(
+        400,
+        errors.BACKUP_NOT_AVAILABLE,
+        f"The backup status is {status}; only an available backup can be restored.",
+    )
+
+
+def plan_create(
+    snapshot: SeedSnapshot, project_id: str, restore_request: dict[str, Any], now: float, seconds: float
+) -> CreatePlan:
+    """The create as the snapshot decides it. Raises the errors that come before the
+    "server is restoring" check; the ones after it travel in `refusal`."""
     checkpoint_id = restore_request["checkpoint_id"]
     params = restore_request["parameters"]
-    backup = _choose_backup(tx, project_id, checkpoint_id, params)
+    backup = choose_backup(snapshot, project_id, checkpoint_id, params)
     server_id = params["targets"].get("server_id") or backup.resource_id
-    if tx.server_restoring(project_id, server_id):
-        raise StubError(400, errors.SERVER_RESTORING, f"The server {server_id} is restoring.")
-    if backup.status != "available":
-        raise StubError(
-            400,
-            errors.BACKUP_NOT_AVAILABLE,
-            f"The backup status is {backup.status}; only an available backup can be restored.",
-        )
-    volumes = _volume_mapping(tx, project_id, backup, server_id, params["targets"].get("volumes"))
-    document: dict[str, Any] = {
+    plan = CreatePlan(
+        generation=snapshot.generation,
+        project_id=project_id,
+        server_id=server_id,
+        checkpoint_item_id=backup.id,
+        outcome=backup.restore_outcome,
+        fail_reason=backup.fail_reason,
+        created_at=now,
+        finish_at=now + seconds,
+    )
+    try:
+        if backup.status != "available":
+            raise backup_not_available(backup.status)
+        volumes = volume_mapping(snapshot, project_id, backup, server_id, params["targets"].get("volumes"))
+    except StubError as refusal:
+        plan.refusal = refusal
+        return plan
+    power_on = params.get("power_on")
+    plan.document = {
         "id": str(uuid.uuid4()),
         "checkpoint_id": checkpoint_id,
         "parameters": {
             "checkpoint_item_id": backup.id,
-            "power_on": True if params.get("power_on") is None else params["power_on"],
+            "power_on": True if power_on is None else power_on,
             "targets": {"server_id": server_id, "volumes": volumes, "resource_type": SERVER_TYPE},
         },
         "project_id": project_id,
@@ -167,66 +184,56 @@ def create_in(
         "restore_target": restore_request.get("restore_target"),
         "status": "in_progress",
     }
-    tx.insert_restore(
-        document,
-        checkpoint_item_id=backup.id,
-        server_id=server_id,
-        outcome=backup.restore_outcome,
-        fail_reason=backup.fail_reason,
-        now=now,
-        finish_at=now + seconds,
-    )
-    tx.set_backup_status(backup.id, "restoring")
-    return document
-
-
-class HandOver(Exception):
-    """Raised by an `accept` check to roll the create back and leave the request to connexion."""
-
-
-Accept = Callable[[int, Any], bool]
-"""(status, answer) -> whether the caller can send this answer as it is (see `answer_create`)."""
+    return plan
 
 
 async def answer_create(
     stub: runtime.Runtime,
+    state: runtime.RequestState,
     project_id: str,
     body: dict[str, Any],
-    prefer: list[str] | simulation.Preferences,
-    accept: Accept | None = None,
-) -> tuple[int, dict[str, Any] | bytes]:
-    """(status, answer) of a create: a JSON document, or the bytes of a documented example.
-
-    `prefer` is the `Prefer` header values, or what a caller already read from them.
-    `accept`, when given, is asked before a create is committed; if it refuses, `HandOver` is
-    raised and nothing is stored (the fast lane uses it to prove an answer before sending it).
-    """
+    verify: Verify,
+) -> Answer:
+    """(status, answer) of a create. Errors are answered rather than raised, so the caller
+    verifies error answers like any other."""
     try:
-        if isinstance(prefer, simulation.Preferences):
-            preferences = prefer
-        else:
-            preferences = simulation.parse_prefer(prefer, stub.settings.max_prefer_delay_ms)
+        preferences = simulation.parse_prefer(
+            state.header_values(b"prefer"), stub.settings.max_prefer_delay_ms
+        )
         if preferences.delay_ms:
             await asyncio.sleep(preferences.delay_ms / 1000)
         if preferences.wants_example:
             return stub.examples.pick(preferences)
-        with stub.store.write() as tx:
-            document = create_in(tx, project_id, body["restore"], time.time(), stub.settings.restore_seconds)
-            answer = {"restore": document}
-            if accept is not None and not accept(200, answer):
-                raise HandOver
+        return await _create(stub, state, project_id, body["restore"], verify)
     except StubError as error:
-        # Answered rather than raised, so response validation checks error answers too.
-        return error.status, error.body(runtime.request_id())
-    return 200, answer
+        return error.status, error.body(state.request_id)
 
 
-async def create_restore(project_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], int] | Response:
-    """POST /v1/{project_id}/restores"""
-    prefer = request.headers.getlist("prefer")
-    status, answer = await answer_create(runtime.current(), project_id, body, prefer)
-    if isinstance(answer, bytes):
-        # Already serialised: connexion passes a framework response through unchanged (same
-        # bytes and headers as jsonify would make), and response validation still checks it.
-        return Response(answer, status_code=status, media_type="application/json")
-    return answer, status
+async def _create(
+    stub: runtime.Runtime,
+    state: runtime.RequestState,
+    project_id: str,
+    restore: dict[str, Any],
+    verify: Verify,
+) -> Answer:
+    snapshot = state.snapshot or stub.store.snapshot
+    for _ in range(MAX_STALE_RETRIES):
+        plan = plan_create(snapshot, project_id, restore, time.time(), stub.settings.restore_seconds)
+        if plan.document is not None:
+            verify(200, {"restore": plan.document})  # before anything is stored
+        outcome = await stub.store.create(plan)
+        if outcome is CreateOutcome.CREATED:
+            assert plan.document is not None
+            return 200, {"restore": plan.document}
+        if outcome is CreateOutcome.SERVER_RESTORING:
+            raise StubError(400, errors.SERVER_RESTORING, f"The server {plan.server_id} is restoring.")
+        if outcome is CreateOutcome.BACKUP_RESTORING:
+            raise backup_not_available("restoring")
+        if outcome is CreateOutcome.REFUSED:
+            assert plan.refusal is not None
+            raise plan.refusal
+        # The seed changed while the plan was made: decide again on the new one.
+        snapshot = state.snapshot = (await stub.store.checkpoint(claim_fault=False)).snapshot
+    raise StubError(
+        503, errors.SERVICE_UNAVAILABLE, "The service is temporarily unavailable. Try again later."
+    )

@@ -22,6 +22,7 @@ import yaml
 
 HTTP_METHODS: Final = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_REF_HOPS: Final = 32
+DATA_KEYWORDS: Final = frozenset({"example", "default", "enum", "x-extensible-enum"})
 
 Json = Any  # a node of a parsed YAML/JSON document
 
@@ -285,3 +286,28 @@ def subschemas(schema: Located) -> Iterator[Located]:
     yield schema
     for nested in direct_subschemas(schema):
         yield from subschemas(nested)
+
+
+class RefCycle(ValueError):
+    """A schema refers to itself; it cannot be written out in full."""
+
+
+def inlined(document: Document, node: Json, *, _seen: tuple[str, ...] = ()) -> Json:
+    """A deep copy of `node` with every local `$ref` replaced by what it points at."""
+    if isinstance(node, list):
+        return [inlined(document, item, _seen=_seen) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        if ref in _seen:
+            raise RefCycle(f"{ref} refers to itself")
+        target = document.lookup(ref)
+        if target is None:
+            raise ValueError(f"cannot resolve {ref!r}")
+        return inlined(document, target.node, _seen=(*_seen, ref))
+    # Examples, defaults and enums are data: a "$ref" key inside them is not a reference.
+    return {
+        key: value if key in DATA_KEYWORDS else inlined(document, value, _seen=_seen)
+        for key, value in node.items()
+    }

@@ -1,15 +1,27 @@
-"""The per-app objects handlers and middleware need, reachable from any code serving a request."""
+"""The app's long-lived objects (`Runtime`) and one request's state (`RequestState`).
+
+Both are reachable from any code serving a request through context variables set by the
+envelope (`server/envelope.py`), so connexion's handlers, validators and security functions
+see the very state the envelope and the pipeline work on: the body read once, the JSON parsed
+once, the request ID, and the seed snapshot the request was decided with.
+"""
 
 from __future__ import annotations
 
-import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from server.seeds import Seed
-from server.settings import Settings
-from server.simulation import ExampleCatalog
-from server.store import Store
+from .seeds import Seed
+from .settings import Settings
+from .simulation import ExampleCatalog
+from .store import SeedSnapshot, Store
+
+if TYPE_CHECKING:
+    from .contract import Router
+
+NOT_PARSED: Any = object()
+"""`RequestState.parsed` before the decode step ran."""
 
 
 @dataclass
@@ -18,33 +30,53 @@ class Runtime:
     store: Store
     startup_seed: Seed
     examples: ExampleCatalog
-    body_operations: frozenset[str] = field(default_factory=frozenset)
-    """operationIds whose request body is JSON (BodyGuard checks those)."""
-    path_methods: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
-    """(path regex, Allow header value) of every documented path, for 405 answers."""
-    published_contract: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    router: Router
+    published: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
     """Path -> (media type, bytes) of the published contract documents the stub serves."""
 
-    def allowed_methods(self, path: str) -> str | None:
-        for pattern, allowed in self.path_methods:
-            if pattern.fullmatch(path):
-                return allowed
-        return None
+
+@dataclass(slots=True)
+class RequestState:
+    """What is known about the request being served, filled in step by step."""
+
+    request_id: str
+    method: str
+    path: str
+    headers: list[tuple[bytes, bytes]]
+    query_string: bytes
+    received_at: float
+    started: float
+    contract: bool
+    body: bytes = b""
+    parsed: Any = NOT_PARSED
+    snapshot: SeedSnapshot | None = None
+    project_id: str | None = None
+    status: int = 0
+
+    def header_values(self, name: bytes) -> list[str]:
+        """Every value of a header (name in lower case), in order."""
+        return [value.decode("latin-1") for key, value in self.headers if key.lower() == name]
 
 
 _runtime: ContextVar[Runtime] = ContextVar("csbs_stub_runtime")
-_request_id: ContextVar[str] = ContextVar("csbs_stub_request_id", default="")
+_request: ContextVar[RequestState] = ContextVar("csbs_stub_request")
+
+
+def bind(runtime: Runtime, request: RequestState) -> None:
+    _runtime.set(runtime)
+    _request.set(request)
 
 
 def current() -> Runtime:
-    """The runtime of the app serving the current request (set by StubMiddleware)."""
+    """The runtime of the app serving the current request."""
     return _runtime.get()
 
 
-def bind(runtime: Runtime, request_id: str) -> None:
-    _runtime.set(runtime)
-    _request_id.set(request_id)
+def request() -> RequestState:
+    """The state of the request being served."""
+    return _request.get()
 
 
 def request_id() -> str:
-    return _request_id.get()
+    state = _request.get(None)
+    return state.request_id if state is not None else ""

@@ -73,6 +73,9 @@ class Seed:
     """Fingerprint of the seed's content; a data dir reseeds when it changes."""
 
 
+DEFAULT_SEED_FILE = Path(__file__).resolve().parent / "seeds" / "default.yaml"
+
+
 def load_seed_file(path: Path) -> Seed:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -205,3 +208,12 @@ def _parse_backup(entry: Any, project_id: str, where: str) -> Backup:
         restore_outcome=outcome,
         fail_reason=fail_reason,
     )
+
+
+def _demo_tokens() -> frozenset[str]:
+    seed = load_seed_file(DEFAULT_SEED_FILE)
+    return frozenset(seed.admin_tokens) | frozenset(seed.tenant_tokens)
+
+
+DEMO_TOKENS: frozenset[str] = _demo_tokens()
+"""The bundled seed's tokens: public, so never to be served where others can reach the stub."""

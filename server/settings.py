@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .seeds import DEFAULT_SEED_FILE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
 CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
 STRICT_SPEC = REPO_ROOT / "generated" / "csbs-restore.strict.yaml"
 """The contract's strict profile (tools/strict_profile.py): the stub answers nothing it does not list."""
-DEFAULT_SEED = Path(__file__).resolve().parent / "seeds" / "default.yaml"
+DEFAULT_SEED = DEFAULT_SEED_FILE
 DATABASE_FILE_NAME = "stub.sqlite3"
 
 CONTROL_PREFIX = "/_stub"
@@ -23,6 +25,10 @@ class Settings:
 
     data_dir: Path | None = None
     """Directory of the SQLite file; None keeps all state in memory (one process only)."""
+    store_url: str | None = None
+    """Where the state lives (`sqlite:///FILE`, `postgresql://...`); None: from `data_dir`."""
+    store_timeout: float = 1.5
+    """Longest wait for the database before a request is answered 503 (PostgreSQL)."""
     seed_path: Path = DEFAULT_SEED
     """YAML seed with tokens, projects and backups."""
     restore_seconds: float = 2.0
@@ -38,7 +44,8 @@ class Settings:
     journal_enabled: bool = True
     swagger_ui: bool = True
     fast_lane: bool = True
-    """Answer plainly valid contract requests without connexion's per-request layers (server/fastlane.py)."""
+    """Answer the contract's operation in the stub's own pipeline (server/pipeline.py) rather than
+    through connexion; both give the same bytes (`--no-fast-lane` turns it off)."""
     contract_spec: Path = CONTRACT_SPEC
     strict_spec: Path = STRICT_SPEC
     control_spec: Path = CONTROL_SPEC
@@ -46,3 +53,11 @@ class Settings:
     @property
     def database_path(self) -> Path | None:
         return None if self.data_dir is None else self.data_dir / DATABASE_FILE_NAME
+
+    @property
+    def store(self) -> str:
+        """The store URL in effect."""
+        if self.store_url is not None:
+            return self.store_url
+        path = self.database_path
+        return "sqlite://" if path is None else f"sqlite:///{path}"

@@ -14,12 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connexion.jsonifier import Jsonifier
-
-from server.errors import invalid_parameter
-
-JSONIFIER = Jsonifier()
-"""connexion's default serialiser: pre-serialised examples are byte for byte what it would send."""
+from .answers import json_bytes
+from .errors import invalid_parameter
+from .openapi import Document, inlined
 
 
 @dataclass(frozen=True)
@@ -68,53 +65,46 @@ def parse_prefer(values: list[str], max_delay_ms: int) -> Preferences:
     return Preferences(code=code, example=example, delay_ms=delay_ms)
 
 
-def _resolve(document: dict[str, Any], node: Any) -> Any:
-    """Follow local `$ref`s (`#/components/...`) until a non-reference node."""
-    seen = 0
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        pointer = node["$ref"]
-        if not pointer.startswith("#/") or seen > 32:
-            raise ValueError(f"cannot resolve {pointer!r}")
-        target: Any = document
-        for token in pointer[2:].split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
-        node = target
-        seen += 1
-    return node
-
-
 class ExampleCatalog:
     """The documented examples of one operation's responses, by status and name.
 
-    Each example is serialised once, when the catalog is built, as connexion's jsonifier would
-    serialise it per request; `pick` hands out those bytes, so no request copies or re-encodes
-    an example. The answer still passes through connexion's response validation, which reads
-    the bytes that go out.
+    Each example is serialised once, when the catalog is built, the way every answer is
+    (`server/answers.py`); `pick` hands out those bytes, so no request copies or re-encodes an
+    example. `values()` lists them for the check, at start, that each matches its schema.
     """
 
     def __init__(self, by_status: dict[int, dict[str, Any]]) -> None:
         self.by_status = by_status
         self._serialised: dict[int, dict[str, bytes]] = {
-            status: {name: JSONIFIER.dumps(value).encode("utf-8") for name, value in examples.items()}
+            status: {name: json_bytes(value) for name, value in examples.items()}
             for status, examples in by_status.items()
         }
 
     @classmethod
     def from_document(cls, document: dict[str, Any], path: str, method: str) -> ExampleCatalog:
+        model = Document(document)
         operation = document["paths"][path][method]
         by_status: dict[int, dict[str, Any]] = {}
         for status, response in operation.get("responses", {}).items():
             if not str(status).isdigit():
                 continue
-            resolved = _resolve(document, response)
+            resolved = inlined(model, response)
             media = resolved.get("content", {}).get("application/json", {})
             examples: dict[str, Any] = {}
             for name, example in media.get("examples", {}).items():
-                examples[name] = _resolve(document, example).get("value")
+                examples[name] = example.get("value")
             if not examples and "example" in media:
                 examples["default"] = media["example"]
             by_status[int(status)] = examples
         return cls(by_status)
+
+    def values(self) -> list[tuple[int, str, Any]]:
+        """(status, name, value) of every example."""
+        return [
+            (status, name, value)
+            for status, examples in self.by_status.items()
+            for name, value in examples.items()
+        ]
 
     def pick(self, preferences: Preferences) -> tuple[int, bytes]:
         """(status, JSON body) of the preferred example; raises a 400 StubError when there is none."""

@@ -3,7 +3,7 @@ fixture (tests/conftest.py) and tests/server use (`from tests.stub_process impor
 
 from __future__ import annotations
 
-from tools.stub_process import REPO_ROOT, StubProcess
+from tools.harness.stub_process import REPO_ROOT, StubProcess
 
 StubServer = StubProcess
 

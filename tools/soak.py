@@ -31,11 +31,11 @@ from pathlib import Path
 import httpx
 
 from server.settings import DATABASE_FILE_NAME
-from tools.loadgen import CreateOutcome, send_create
-from tools.rawhttp import RawResponse, build_request, raw_exchange
-from tools.seeds import DEMO_PROJECT, DEMO_TOKEN, OTHER_PROJECT, SeedServer, seed_servers, write_seed
-from tools.stored_restores import read_stored_restores
-from tools.stub_process import StubProcess
+from tools.harness.loadgen import CreateOutcome, send_create
+from tools.harness.rawhttp import RawResponse, build_request, raw_exchange
+from tools.harness.seeds import DEMO_PROJECT, DEMO_TOKEN, OTHER_PROJECT, SeedServer, seed_servers, write_seed
+from tools.harness.stored import read_stored_restores
+from tools.harness.stub_process import StubProcess
 
 # What must never reach a client: signs of a stack trace or of the stub's own files.
 LEAK_MARKERS: tuple[str, ...] = ("Traceback", "/work/", ".py", 'File "', "site-packages")

@@ -22,7 +22,7 @@ import pytest
 from tests.contract.broken_provider import Defect, create_provider
 from tools.contract.config import CONTRACT_SPEC, Budget, contract_settings
 from tools.contract.inprocess import RunResult, load_asgi_schema, run_schema
-from tools.stub_process import free_port
+from tools.harness.stub_process import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Small: every defect is reachable from the examples and coverage phases alone.

@@ -17,8 +17,8 @@ import pytest
 
 import tests.contract.control_hooks  # noqa: F401  (registers the hook that keeps the admin token)
 from server.app import StubApp, create_app
+from server.openapi import load_document
 from server.settings import Settings
-from server.specs import load_document
 from tests.contract.combined_spec import combined_spec
 from tools.contract.config import (
     ADMIN_TOKEN,

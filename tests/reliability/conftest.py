@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.seeds import DEMO_PROJECT, SeedServer, write_seed
-from tools.stub_process import StubProcess
+from tools.harness.seeds import DEMO_PROJECT, SeedServer, write_seed
+from tools.harness.stub_process import StubProcess
 
 from .corpus import CORPUS_SERVERS, RESERVED_SERVERS
 from .harness import ProbedStub

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.openapi import load_document
 from server.settings import CONTRACT_SPEC
-from server.specs import load_document
-from tools.rawhttp import build_request
-from tools.seeds import DEMO_PROJECT, DEMO_TOKEN, OTHER_PROJECT, SeedServer, seed_servers
+from tools.harness.rawhttp import build_request
+from tools.harness.seeds import DEMO_PROJECT, DEMO_TOKEN, OTHER_PROJECT, SeedServer, seed_servers
 
 RESTORES_PATH = f"/v1/{DEMO_PROJECT}/restores"
 JSON_HEADERS: tuple[tuple[str, str], ...] = (
@@ -28,7 +28,7 @@ INVALID_PARAMETER = "CSBS.9001"
 TEN_MB = 10 * 1024 * 1024
 
 CORPUS_SERVERS = 600
-"""Servers per project in the corpus stub's seed (tools.seeds.write_seed)."""
+"""Servers per project in the corpus stub's seed (tools.harness.seeds.write_seed)."""
 RESERVED_SERVERS = 40
 """The last servers of the seed belong to cases that may legitimately succeed; probes use the rest."""
 _reserved = iter(seed_servers(DEMO_PROJECT, CORPUS_SERVERS)[-RESERVED_SERVERS:])

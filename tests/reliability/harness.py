@@ -6,11 +6,11 @@ import itertools
 import json
 from typing import Any
 
-from tools.loadgen import CreateOutcome
-from tools.rawhttp import RawResponse, build_request, raw_exchange
-from tools.seeds import DEMO_TOKEN, SeedServer
+from tools.harness.loadgen import CreateOutcome
+from tools.harness.rawhttp import RawResponse, build_request, raw_exchange
+from tools.harness.seeds import DEMO_TOKEN, SeedServer
+from tools.harness.stub_process import StubProcess
 from tools.soak import IMMUTABLE_FIELDS, LEAK_MARKERS
-from tools.stub_process import StubProcess
 
 from .corpus import HostileCase
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 
 from server.settings import DATABASE_FILE_NAME
-from tools.loadgen import CreateOutcome, run_clients
-from tools.seeds import DEMO_PROJECT, DEMO_TOKEN, SeedServer, write_seed
-from tools.stored_restores import read_stored_restores
-from tools.stub_process import StubProcess
+from tools.harness.loadgen import CreateOutcome, run_clients
+from tools.harness.seeds import DEMO_PROJECT, DEMO_TOKEN, SeedServer, write_seed
+from tools.harness.stored import read_stored_restores
+from tools.harness.stub_process import StubProcess
 
 from .harness import STUB_LONG_RESTORES, assert_acknowledged_restores_stored
 

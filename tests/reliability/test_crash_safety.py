@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 
 from server.settings import DATABASE_FILE_NAME
-from tools.loadgen import BackgroundLoad, CreateOutcome, run_clients
-from tools.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN, write_seed
-from tools.stored_restores import read_stored_restores
-from tools.stub_process import StubProcess
+from tools.harness.loadgen import BackgroundLoad, CreateOutcome, run_clients
+from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN, write_seed
+from tools.harness.stored import read_stored_restores
+from tools.harness.stub_process import StubProcess
 
 from .harness import assert_acknowledged_restores_stored
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tools import soak
-from tools.rawhttp import RawResponse, parse_response
+from tools.harness.rawhttp import RawResponse, parse_response
 from tools.soak import Soak, SoakReport
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tools.rawhttp import build_request, raw_exchange
-from tools.seeds import (
+from tools.harness.rawhttp import build_request, raw_exchange
+from tools.harness.seeds import (
     ADMIN_TOKEN,
     DEMO_PROJECT,
     DEMO_TOKEN,
@@ -26,7 +26,7 @@ from tools.seeds import (
     SeedServer,
     write_seed,
 )
-from tools.stub_process import StubProcess
+from tools.harness.stub_process import StubProcess
 
 from .harness import assert_error_body, assert_no_leak
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def make_stub(
             app = shared_apps.get(key)
             if app is None:
                 app = shared_apps[key] = create_app(Settings(**settings))
-            app.runtime.store.load_seed(app.runtime.startup_seed, clear_state=True)
+            asyncio.run(app.store.replace_seed(app.runtime.startup_seed, clear_state=True))
             stub = InProcessStub(app, owns_app=False)
         made.append(stub)
         return stub

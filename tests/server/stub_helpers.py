@@ -149,7 +149,7 @@ class StubApi:
 
 
 class InProcessStub(StubApi):
-    """Synchronous calls into the ASGI app; no sockets. `.app.runtime.store` is the live state."""
+    """Synchronous calls into the ASGI app; no sockets. `.app.store` is the live state."""
 
     def __init__(self, app: StubApp, *, owns_app: bool = True) -> None:
         self.app = app
@@ -160,6 +160,10 @@ class InProcessStub(StubApi):
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.loop.run_until_complete(self.client.request(method, path, **kwargs))
+
+    def run(self, awaitable: Any) -> Any:
+        """Await something (a store call) on the loop the app serves requests on."""
+        return self.loop.run_until_complete(awaitable)
 
     def close(self) -> None:
         self.loop.run_until_complete(self.client.aclose())

@@ -24,7 +24,7 @@ from stub_helpers import (
     request_for,
 )
 
-from server.middleware import DroppedConnection
+from server.faults import DroppedConnection
 
 CONTROL_PATHS = [
     ("GET", "/restores"),
@@ -55,7 +55,8 @@ def test_tenant_tokens_are_refused_by_control(api: StubApi, method: str, path: s
 def test_health_needs_no_token(api: StubApi) -> None:
     answer = api.control("GET", "/health", token=None)
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok"}
+    # It also says which database holds the state, and that it answers (a balancer's check).
+    assert answer.json() == {"status": "ok", "store": {"kind": "sqlite", "reachable": True}}
 
 
 def test_list_and_read_restores_with_their_state(api: StubApi) -> None:

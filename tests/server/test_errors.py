@@ -268,11 +268,11 @@ def test_lone_surrogates_in_json_never_cause_a_500(api: StubApi) -> None:
     ],
 )
 def test_the_nesting_limit_is_exact_whatever_the_brackets_in_strings(text: str, accepted: bool) -> None:
+    from server.bodies import decode_json
     from server.errors import StubError
-    from server.middleware import decode_json_body
 
     if accepted:
-        assert decode_json_body("/v1/x/restores", text.encode()) is not None
+        assert decode_json(text.encode(), "/v1/x/restores") is not None
     else:
         with pytest.raises(StubError, match="nests deeper than 64"):
-            decode_json_body("/v1/x/restores", text.encode())
+            decode_json(text.encode(), "/v1/x/restores")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
@@ -22,10 +23,11 @@ from stub_helpers import (
     request_for,
 )
 
-from server.lifecycle import settle
 from server.seeds import load_seed_file
 from server.settings import DATABASE_FILE_NAME, DEFAULT_SEED
-from server.store import Store
+from server.store import CreateOutcome, CreatePlan, JournalRow
+from server.store.sqlite import SqliteStore
+from server.store.transactions import Query, Transaction
 
 SERVER_KEY = f"OS::Nova::Server#{DOC_SERVER}"
 
@@ -110,40 +112,46 @@ def test_restart_keeps_every_acknowledged_restore(
         assert second.stored(restore["id"]) == restore
 
 
+def _due_plan(store: SqliteStore, index: int) -> CreatePlan:
+    server = f"server-{index}"
+    return CreatePlan(
+        generation=store.snapshot.generation,
+        project_id="b942cc8342734d15bcb246babb1953cf",
+        server_id=server,
+        checkpoint_item_id=f"item-{index}",
+        document={
+            "id": f"r{index}",
+            "status": "in_progress",
+            "parameters": {"targets": {"server_id": server}},
+        },
+        created_at=0.0,
+        finish_at=0.0,
+    )
+
+
 def test_outcomes_are_applied_exactly_once_by_concurrent_processes(tmp_path: Path) -> None:
-    """Two connections (as two workers have) settle the same due restores at the same time."""
+    """Four connections (as four workers have) settle the same due restores at the same time."""
     path = tmp_path / DATABASE_FILE_NAME
     seed = load_seed_file(DEFAULT_SEED)
-    writer = Store(path)
-    writer.ensure_seeded(seed)
+    writer = SqliteStore(path)
+    writer.prepare_now(seed)
     due = 12
-    with writer.write() as tx:
-        for index in range(due):
-            document = {
-                "id": f"r{index}",
-                "project_id": "b942cc8342734d15bcb246babb1953cf",
-                "status": "in_progress",
-            }
-            document["parameters"] = {"targets": {"server_id": f"server-{index}"}}
-            tx.insert_restore(
-                document,
-                checkpoint_item_id=DOC_ITEM,
-                server_id=f"server-{index}",
-                outcome="success",
-                fail_reason="",
-                now=0.0,
-                finish_at=0.0,
-            )
-    writer.close()
+
+    async def create_due() -> list[CreateOutcome]:
+        return list(await asyncio.gather(*(writer.create(_due_plan(writer, i)) for i in range(due))))
+
+    assert asyncio.run(create_due()) == [CreateOutcome.CREATED] * due
+    writer.close_now()
     finished: list[int] = []
     barrier = threading.Barrier(4)
 
     def worker() -> None:
-        store = Store(path)
+        store = SqliteStore(path)
+        store.open_now()
         barrier.wait()
         for _ in range(20):
-            finished.append(settle(store, now=time.time()))
-        store.close()
+            finished.append(asyncio.run(store.settle(time.time())))
+        store.close_now()
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for thread in threads:
@@ -151,9 +159,9 @@ def test_outcomes_are_applied_exactly_once_by_concurrent_processes(tmp_path: Pat
     for thread in threads:
         thread.join(timeout=30)
     assert sum(finished) == due
-    check = Store(path)
-    statuses = {row["status"] for row in check.list_restores(None, None, 100)}
-    check.close()
+    connection = sqlite3.connect(path)
+    statuses = {row[0] for row in connection.execute("SELECT status FROM restores")}
+    connection.close()
     assert statuses == {"success"}
 
 
@@ -162,7 +170,8 @@ def test_journal_keeps_only_the_most_recent_entries(make_stub: Callable[..., InP
     answers = [stub.create(document_request(), token=None) for _ in range(70)]
     entries = stub.control("GET", "/journal", params={"limit": 1000}).json()["entries"]
     assert [e["request_id"] for e in entries] == [a.headers["x-request-id"] for a in answers[-5:]]
-    stored = stub.app.runtime.store.connection.execute("SELECT COUNT(*) FROM journal").fetchone()[0]
+    assert isinstance(stub.app.store, SqliteStore) and stub.app.store.connection is not None
+    stored = stub.app.store.connection.execute("SELECT COUNT(*) FROM journal").fetchone()[0]
     assert stored < 70
 
 
@@ -186,99 +195,106 @@ def _lock_is_free(lock_path: Path) -> bool:
 
 def test_workers_take_turns_to_write_through_a_file_lock(tmp_path: Path) -> None:
     """Every write holds the shared file lock, so a waiting worker wakes when it is released
-    instead of sleeping in SQLite's busy handler."""
-    store = Store(tmp_path / DATABASE_FILE_NAME)
+    instead of sleeping in SQLite's busy handler; reads do not take it."""
+    store = SqliteStore(tmp_path / DATABASE_FILE_NAME)
+    store.open_now()
     lock_path = tmp_path / f"{DATABASE_FILE_NAME}.write-lock"
+    seen: list[bool] = []
+
+    def probe() -> Transaction[None]:
+        seen.append(_lock_is_free(lock_path))
+        yield Query("SELECT 1 AS one", fetch="one")
+
     try:
         assert _lock_is_free(lock_path)
-        with store.write():
-            assert not _lock_is_free(lock_path)
+        store.run_now(probe, write=True)
+        store.run_now(probe, write=False)
+        assert seen == [False, True]
         assert _lock_is_free(lock_path)
-        entry = {
-            "request_id": "r",
-            "received_at": 0.0,
-            "method": "POST",
-            "path": "/",
-            "query": "",
-            "headers": {},
-            "body": "",
-            "body_encoding": "utf-8",
-            "status": 200,
-            "duration_ms": 1.0,
-        }
-        seen: list[bool] = []
-        original = store.connection
-
-        class Watching:
-            """Records whether the lock is held while the journal row is written."""
-
-            def __getattr__(self, name: str) -> object:
-                seen.append(_lock_is_free(lock_path))
-                return getattr(original, name)
-
-        store.connection = Watching()  # type: ignore[assignment]
-        store.queue_journal(entry, 10)  # no event loop here: written at once
-        store.connection = original
-        assert seen and not any(seen), seen
     finally:
-        store.close()
+        store.close_now()
 
 
-def _journal_entry(request_id: str) -> dict[str, Any]:
-    return {
-        "request_id": request_id,
-        "received_at": 0.0,
-        "method": "POST",
-        "path": "/v1/x/restores",
-        "query": "",
-        "headers": {},
-        "body": "{}",
-        "body_encoding": "utf-8",
-        "status": 200,
-        "duration_ms": 1.0,
-    }
+def _journal_row(request_id: str, generation: int) -> JournalRow:
+    return JournalRow(
+        request_id=request_id,
+        received_at=0.0,
+        method="POST",
+        path="/v1/x/restores",
+        query="",
+        headers={},
+        body="{}",
+        body_encoding="utf-8",
+        status=200,
+        duration_ms=1.0,
+        generation=generation,
+    )
+
+
+def _seeded(path: Path) -> SqliteStore:
+    store = SqliteStore(path)
+    store.prepare_now(load_seed_file(DEFAULT_SEED))
+    return store
 
 
 def test_journal_entries_of_one_loop_turn_share_one_transaction(tmp_path: Path) -> None:
-    import asyncio
-
-    store = Store(tmp_path / DATABASE_FILE_NAME)
+    store = _seeded(tmp_path / DATABASE_FILE_NAME)
+    assert store.connection is not None
+    connection = store.connection
     statements: list[str] = []
 
     async def answer_three_requests() -> tuple[int, int]:
         for name in ("a", "b", "c"):
-            store.queue_journal(_journal_entry(name), 100)
-        before = len(store.connection.execute("SELECT * FROM journal").fetchall())
-        store.connection.set_trace_callback(statements.append)
+            store.journal(_journal_row(name, store.snapshot.generation))
+        before = len(connection.execute("SELECT * FROM journal").fetchall())
+        connection.set_trace_callback(statements.append)
         await asyncio.sleep(0)  # the loop turns: the queued entries are written
-        store.connection.set_trace_callback(None)
-        return before, len(store.connection.execute("SELECT * FROM journal").fetchall())
+        connection.set_trace_callback(None)
+        return before, len(connection.execute("SELECT * FROM journal").fetchall())
 
     try:
         assert asyncio.run(answer_three_requests()) == (0, 3)
         assert statements.count("BEGIN IMMEDIATE") == 1, statements
-        assert [row["request_id"] for row in store.list_journal(10, 0)] == ["a", "b", "c"]
+        assert [row["request_id"] for row in asyncio.run(store.list_journal(10, 0))] == ["a", "b", "c"]
     finally:
-        store.close()
+        store.close_now()
+
+
+def test_creates_of_one_loop_turn_share_one_transaction(tmp_path: Path) -> None:
+    store = _seeded(tmp_path / DATABASE_FILE_NAME)
+    assert store.connection is not None
+    statements: list[str] = []
+    store.connection.set_trace_callback(statements.append)
+
+    async def five_creates() -> list[CreateOutcome]:
+        plans = [_due_plan(store, index) for index in range(5)]
+        for plan in plans:
+            plan.finish_at = time.time() + 60
+        return list(await asyncio.gather(*(store.create(plan) for plan in plans)))
+
+    try:
+        assert asyncio.run(five_creates()) == [CreateOutcome.CREATED] * 5
+        assert statements.count("BEGIN IMMEDIATE") == 1, statements
+        assert sum(1 for s in statements if s.startswith("INSERT INTO restores")) == 1, statements
+    finally:
+        store.connection.set_trace_callback(None)
+        store.close_now()
 
 
 def test_queued_journal_entries_are_seen_by_reads_and_dropped_by_a_reset(tmp_path: Path) -> None:
-    import asyncio
-
-    store = Store(tmp_path / DATABASE_FILE_NAME)
+    store = _seeded(tmp_path / DATABASE_FILE_NAME)
     seed = load_seed_file(DEFAULT_SEED)
-    store.ensure_seeded(seed)
 
     async def queue_then(action: Callable[[], Any]) -> Any:
-        store.queue_journal(_journal_entry("queued"), 100)
-        return action()  # before the loop turns
+        store.journal(_journal_row("queued", store.snapshot.generation))
+        return await action()  # before the loop turns
 
     try:
         listed = asyncio.run(queue_then(lambda: store.list_journal(10, 0)))
         assert [row["request_id"] for row in listed] == ["queued"]
-        asyncio.run(queue_then(lambda: store.load_seed(seed, clear_state=True)))
-        assert store.list_journal(10, 0) == []
+        asyncio.run(queue_then(lambda: store.replace_seed(seed, clear_state=True)))
+        assert asyncio.run(store.list_journal(10, 0)) == []
         asyncio.run(queue_then(store.clear_journal))
-        assert store.list_journal(10, 0) == []
+        assert asyncio.run(store.list_journal(10, 0)) == []
     finally:
-        store.close()
+        store.close_now()

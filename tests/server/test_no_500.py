@@ -47,7 +47,7 @@ def replace_at(body: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[
 @FUZZ
 @given(path=st.sampled_from(FIELD_PATHS), value=JSON_VALUES)
 def test_any_value_in_any_field(stub: InProcessStub, path: tuple[str, ...], value: Any) -> None:
-    stub.app.runtime.store.load_seed(stub.app.runtime.startup_seed, clear_state=True)
+    stub.run(stub.app.store.replace_seed(stub.app.runtime.startup_seed, clear_state=True))
     answer = stub.create(replace_at(document_request(), path, value))
     assert_contract_answer(answer)
     assert answer.status_code in (200, 400, 404), answer.text

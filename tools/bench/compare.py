@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,7 @@ from tools.bench.servers import (
     stub_kind,
 )
 from tools.bench.wrk import WrkResult, run_wrk
+from tools.harness.stored import read_stored_restores
 
 PRISM = "prism"
 RESTORE_SECONDS = 0.25
@@ -168,16 +168,11 @@ def _probe_request(load: Load, backup_count: int) -> tuple[bytes, dict[str, str]
 
 
 def _stored_restores(server: RunningServer) -> int | None:
-    """How many restores the stub's SQLite file holds (read-only, after the run)."""
+    """How many restores the stub's store holds (after the run)."""
     database = server.scratch / DATABASE_FILE_NAME
     if not database.exists():
         return None
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
-    try:
-        row = connection.execute("SELECT COUNT(*) FROM restores").fetchone()
-    finally:
-        connection.close()
-    return int(row[0])
+    return len(read_stored_restores(database))
 
 
 def _measure_server(

@@ -2,9 +2,9 @@
 
 `python -m tools.bench.growth [--sizes 0,100000,1000000] [--rounds 2]`
 
-Each data directory is prepared once: the stub's own `Store` creates the schema and loads the
-bench seed, then finished restores are bulk-inserted straight into the `restores` table (spread
-over the seeded backups and servers, as a long-running stub would hold them). Then, round after
+Each data directory is prepared once: the stub's own store creates the schema, loads the bench
+seed and imports finished restores (spread over the seeded backups and servers, as a
+long-running stub would hold them). Then, round after
 round with the order reversed every other round, the stub is started in its recommended
 configuration on each directory and the creates load is measured exactly as `make bench` does.
 """
@@ -12,8 +12,8 @@ configuration on each directory and the creates load is measured exactly as `mak
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import sqlite3
 import tempfile
 import time
 from dataclasses import asdict
@@ -23,7 +23,8 @@ from typing import Any
 
 from server.seeds import load_seed_file
 from server.settings import DATABASE_FILE_NAME
-from server.store import Store
+from server.store import StoredRestore
+from server.store.sqlite import SqliteStore
 from tools.bench import install
 from tools.bench.compare import RESTORE_SECONDS, SETTLE_GAP_S
 from tools.bench.loads import PROJECT_ID, REPO_ROOT, RESTORES_PATH, bench_ids, creates_load, write_bench_seed
@@ -58,49 +59,23 @@ def _finished_document(index: int, ids: dict[str, str]) -> dict[str, Any]:
 
 
 def prepare(data_dir: Path, seed_path: Path, stored: int, backups: int) -> float:
-    """Schema and seed through the stub's Store, then `stored` finished restores; returns seconds."""
+    """Schema, seed and `stored` finished restores, all through the stub's store; returns seconds."""
     started = time.monotonic()
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(data_dir / DATABASE_FILE_NAME)
-    try:
-        store.ensure_seeded(load_seed_file(seed_path))
-    finally:
-        store.close()
-    connection = sqlite3.connect(data_dir / DATABASE_FILE_NAME)
+    store = SqliteStore(data_dir / DATABASE_FILE_NAME)
+    store.prepare_now(load_seed_file(seed_path))
     try:
         now = time.time()
         for first in range(0, stored, INSERT_BATCH):
-            rows = []
+            batch = []
             for index in range(first, min(stored, first + INSERT_BATCH)):
-                ids = bench_ids(index % backups)
-                document = _finished_document(index, ids)
+                document = _finished_document(index, bench_ids(index % backups))
                 del document["restore"]
                 created = now - 86_400 + index * 0.01
-                rows.append(
-                    (
-                        document["id"],
-                        PROJECT_ID,
-                        ids["item_id"],
-                        ids["server_id"],
-                        "success",
-                        "success",
-                        "",
-                        created + 2,
-                        created,
-                        created + 2,
-                        json.dumps(document, separators=(",", ":")),
-                    )
-                )
-            with connection:
-                connection.executemany(
-                    "INSERT INTO restores (id, project_id, checkpoint_item_id, server_id, status, outcome,"
-                    " fail_reason, finish_at, created_at, updated_at, document)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                batch.append(StoredRestore(document, "success", created, created + 2, created + 2))
+            asyncio.run(store.import_restores(batch))
     finally:
-        connection.close()
+        store.close_now()
     return time.monotonic() - started
 
 

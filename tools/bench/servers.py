@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.bench.loads import RESTORES_PATH, TENANT_TOKEN
-from tools.stub_process import stub_command
+from tools.harness.stub_process import stub_command
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 120.0

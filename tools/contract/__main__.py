@@ -34,7 +34,7 @@ from tools.contract.config import (
     to_toml,
 )
 from tools.contract.report import read_reports, render_summary
-from tools.stub_process import StubProcess, StubStartError
+from tools.harness.stub_process import StubProcess, StubStartError
 
 # The token reaches schemathesis through the environment, so it is not written into the
 # configuration file kept under reports/.

@@ -21,9 +21,9 @@ from types import TracebackType
 
 import httpx
 
-from tools.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
+from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
 HEALTH_PATH = "/_stub/health"
 READY_TIMEOUT_S = 60.0
@@ -68,7 +68,7 @@ class StubProcess:
     `start()` may be called again after `kill9()` or `stop()`: same port, same data.
     """
 
-    # The default seed's tenant and admin token (also kept by tools.seeds.write_seed).
+    # The default seed's tenant and admin token (also kept by tools.harness.seeds.write_seed).
     token: str = DEMO_TOKEN
     project_id: str = DEMO_PROJECT
     admin_token: str = ADMIN_TOKEN

@@ -13,14 +13,18 @@ from typing import Any
 
 import yaml
 
-# The default seed's tenants and admin token (server/seeds/default.yaml); generated seeds keep them.
-DEMO_PROJECT = "b942cc8342734d15bcb246babb1953cf"
-DEMO_TOKEN = "csbs-demo-token"
-OTHER_PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-OTHER_TOKEN = "csbs-other-token"
-ADMIN_TOKEN = "stub-admin-token"
-PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da"
-SERVER_RESOURCE_TYPE = "OS::Nova::Server"
+from server.seeds import DEFAULT_SEED_FILE, load_seed_file
+from server.store.model import SERVER_TYPE as SERVER_RESOURCE_TYPE
+
+# The default seed's tenants and admin token (server/seeds/default.yaml), read from it; generated
+# seeds keep them.
+_DEFAULT = load_seed_file(DEFAULT_SEED_FILE)
+_TENANTS = {project: token for token, project in reversed(list(_DEFAULT.tenant_tokens.items()))}
+DEMO_PROJECT, OTHER_PROJECT = _DEFAULT.projects[:2]
+DEMO_TOKEN, OTHER_TOKEN = _TENANTS[DEMO_PROJECT], _TENANTS[OTHER_PROJECT]
+ADMIN_TOKEN = _DEFAULT.admin_tokens[0]
+_DOCUMENT_BACKUP = next(b for b in _DEFAULT.backups if b.project_id == DEMO_PROJECT)
+PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da"  # the contract's one provider (ProviderId)
 _SEED_NAMESPACE = uuid.UUID("6d2c1f0e-8a4b-4c3d-9e5f-0a1b2c3d4e5f")
 
 
@@ -56,11 +60,11 @@ class SeedServer:
 
 DOCUMENT_SERVER = SeedServer(
     project_id=DEMO_PROJECT,
-    item_id="504b7d59-c361-411f-9ed3-814f35d08e3d",
-    checkpoint_id="a2b9fb53-2770-4fcd-9bad-6cadd56e6c09",
-    server_id="f45c477a-57e5-465f-999f-d845083962db",
-    backup_id="bc118c24-3234-4afd-8423-d66d3d677649",
-    volume_id="ee27f809-6fb5-40ae-ac46-c932bb4ee8fe",
+    item_id=_DOCUMENT_BACKUP.id,
+    checkpoint_id=_DOCUMENT_BACKUP.checkpoint_id,
+    server_id=_DOCUMENT_BACKUP.resource_id,
+    backup_id=_DOCUMENT_BACKUP.volume_backups[0].id,
+    volume_id=_DOCUMENT_BACKUP.volume_backups[0].source_volume_id,
 )
 """The document's example backup; generated seeds hold it too, so the document's request works."""
 

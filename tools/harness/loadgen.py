@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tools.seeds import SeedServer
+from tools.harness.seeds import SeedServer
 
 
 @dataclasses.dataclass(frozen=True)

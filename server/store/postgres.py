@@ -1,0 +1,240 @@
+"""The shared store: one PostgreSQL database behind any number of stub replicas and workers.
+
+psycopg 3 (async, with its connection pool) is the driver: the maintained PostgreSQL adapter for
+Python, with native asyncio, server-side binding and a pool that replaces broken connections by
+itself, which is what "recovers on its own after the database restarts" needs. The statements
+are the ones the SQLite store runs (`transactions.py`), with `?` placeholders rewritten.
+
+What makes replicas agree lives in the database: partial unique indexes refuse a second restore
+of a server (or a backup) in progress; settles skip rows another replica is settling; fault
+claims take a transaction-level advisory lock; the seed's generation tells every replica when
+to reload tokens and backups. Two batching points keep round trips per request low: checkpoint
+reads of one moment share one query, and creates (with journal rows) are group-committed by one
+writer per process. Every database call has a deadline (`timeout`); past it, or when the
+database cannot be reached, the request is answered 503 (`StoreUnavailable`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, TypeVar, cast
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from . import migrations, redacted_url
+from . import transactions as tx
+from .base import Store, TransactionFactory
+from .model import Checkpoint, CreateOutcome, CreatePlan, StoreHealth, StoreUnavailable
+
+T = TypeVar("T")
+logger = logging.getLogger("server.store")
+
+MIGRATION_LOCK = 5_318_007
+MAX_BATCH = 1000
+"""Creates per group commit (11 parameters each, well under PostgreSQL's 65,535)."""
+
+
+def _placeholders(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class PostgresStore(Store):
+    kind = "postgresql"
+    dialect = tx.POSTGRESQL
+
+    def __init__(self, url: str, *, journal_keep: int = 1000, timeout: float = 1.5) -> None:
+        super().__init__(journal_keep=journal_keep)
+        self.url = url
+        self.timeout = timeout
+        self.pool: AsyncConnectionPool | None = None
+        self._pending: list[tuple[CreatePlan, asyncio.Future[CreateOutcome]]] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+        self._next_state: asyncio.Future[tuple[int, bool]] | None = None
+        self._state_reader: asyncio.Task[None] | None = None
+
+    def _unavailable(self, problem: BaseException) -> StoreUnavailable:
+        text = str(problem).replace(self.url, redacted_url(self.url)).strip() or type(problem).__name__
+        return StoreUnavailable(text.splitlines()[0][:300])
+
+    # --- connection and schema -----------------------------------------------------------
+
+    async def open(self) -> None:
+        self._wake = asyncio.Event()  # bound to the loop that serves the app
+        self.pool = AsyncConnectionPool(
+            conninfo=self.url,
+            min_size=2,
+            max_size=8,
+            open=False,
+            timeout=self.timeout,
+            reconnect_timeout=3600,  # keep trying: the database may be restarting
+            kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 2},
+        )
+        try:
+            await self.pool.open(wait=True, timeout=10)
+            await self._migrate()
+        except (psycopg.Error, PoolTimeout, OSError) as problem:
+            await self.pool.close()
+            raise self._unavailable(problem) from None
+        self.opened = True
+        self._closing = False
+        self._writer = asyncio.create_task(self._write_loop())
+
+    async def _migrate(self) -> None:
+        assert self.pool is not None
+        async with self.pool.connection() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            await connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            cursor = await connection.execute(
+                "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version"
+            )
+            row = await cursor.fetchone()
+            version = int(cast(dict[str, Any], row)["version"]) if row else 0  # rows are dicts (dict_row)
+            for migration in migrations.POSTGRESQL:
+                if migration.version > version:
+                    for statement in migration.statements:
+                        await connection.execute(statement)
+                    await connection.execute(
+                        "INSERT INTO schema_version (version) VALUES (%s)", (migration.version,)
+                    )
+                    logger.info(
+                        "database migrated to version %d: %s", migration.version, migration.description
+                    )
+
+    async def close(self) -> None:
+        self._closing = True
+        self._wake.set()
+        if self._writer is not None:
+            await self._writer
+            self._writer = None
+        if self.pool is not None:
+            await self.pool.close()
+        self.opened = False
+
+    # --- running transactions ------------------------------------------------------------
+
+    async def _run(self, transaction: TransactionFactory[T], *, write: bool) -> T:
+        if self.pool is None:
+            raise StoreUnavailable("the store is not open")
+        try:
+            async with asyncio.timeout(self.timeout):
+                async with self.pool.connection() as connection, connection.transaction():
+                    return await self._drive(connection, transaction())
+        except (
+            psycopg.OperationalError,
+            psycopg.InterfaceError,
+            PoolTimeout,
+            TimeoutError,
+            OSError,
+        ) as problem:
+            raise self._unavailable(problem) from None
+
+    @staticmethod
+    async def _drive(connection: psycopg.AsyncConnection[Any], transaction: tx.Transaction[T]) -> T:
+        try:
+            query = next(transaction)
+            while True:
+                query = transaction.send(await _execute(connection, query))
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]
+
+    # --- the hot path --------------------------------------------------------------------
+
+    async def checkpoint(self, *, claim_fault: bool = True) -> Checkpoint:
+        generation, faults_pending = await self._read_state()
+        snapshot = await self._fresh(generation)
+        fault = None
+        if faults_pending and claim_fault:
+            fault = await self._run(lambda: tx.claim_fault(self.dialect), write=True)
+        return Checkpoint(snapshot, fault)
+
+    async def _read_state(self) -> tuple[int, bool]:
+        """The state as of a moment after this call began. Callers arriving while a read is
+        under way wait for the next one, which then serves all of them at once."""
+        if self._next_state is None:
+            self._next_state = asyncio.get_running_loop().create_future()
+            if self._state_reader is None or self._state_reader.done():
+                self._state_reader = asyncio.create_task(self._read_states())
+        return await asyncio.shield(self._next_state)
+
+    async def _read_states(self) -> None:
+        while self._next_state is not None:
+            waiting, self._next_state = self._next_state, None
+            try:
+                result = await self._run(lambda: tx.read_state(self.dialect), write=False)
+            except Exception as problem:
+                waiting.set_exception(problem)
+            else:
+                waiting.set_result(result)
+
+    async def create(self, plan: CreatePlan) -> CreateOutcome:
+        if self._writer is None:
+            raise StoreUnavailable("the store is not open")
+        future: asyncio.Future[CreateOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((plan, future))
+        self._wake.set()
+        return await future
+
+    def _journal_queued(self) -> None:
+        self._wake.set()
+
+    async def _write_loop(self) -> None:
+        """The one writer of this process: commits everything queued since its last commit."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending or self._journal:
+                await self._commit_queued()
+            if self._closing:
+                return
+
+    async def _commit_queued(self) -> None:
+        pending, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+        rows, prune = self._take_journal()
+        plans = [plan for plan, _ in pending]
+        now = time.time()
+        try:
+            outcomes = await self._run(
+                lambda: tx.commit(
+                    self.dialect, plans, rows, now, journal_keep=self.journal_keep, prune_journal=prune
+                ),
+                write=True,
+            )
+        except Exception as problem:
+            if rows and not pending:
+                logger.warning("dropped %d journal entries: %s", len(rows), problem)
+            for _, future in pending:
+                if not future.done():
+                    future.set_exception(problem)
+            return
+        for (_, future), outcome in zip(pending, outcomes, strict=True):
+            if not future.done():
+                future.set_result(outcome)
+
+    async def health(self) -> StoreHealth:
+        try:
+            await self._run(lambda: tx.read_state(self.dialect), write=False)
+        except StoreUnavailable as problem:
+            return StoreHealth(kind=self.kind, reachable=False, detail=str(problem))
+        return StoreHealth(kind=self.kind, reachable=True)
+
+
+async def _execute(connection: psycopg.AsyncConnection[Any], query: tx.Query) -> Any:
+    sql = _placeholders(query.sql)
+    async with connection.cursor() as cursor:
+        if query.many:
+            await cursor.executemany(sql, query.params)
+            return None
+        await cursor.execute(sql, query.params or None)
+        if query.fetch == "all":
+            return await cursor.fetchall()
+        if query.fetch == "one":
+            return await cursor.fetchone()
+        if query.fetch == "rowcount":
+            return cursor.rowcount
+        return None

@@ -1,0 +1,243 @@
+"""The embedded store: one SQLite file (WAL mode) shared by the workers of one host, or memory.
+
+Transactions run synchronously on the event loop's thread: SQLite answers in microseconds, so a
+thread hop would cost more than it saves. Writes take `BEGIN IMMEDIATE`; the workers of one
+host also take turns through a lock file beside the database (`stub.sqlite3.write-lock`), which
+wakes a waiting worker the moment the other commits instead of letting it sleep in SQLite's
+busy handler. Creates and journal rows of one event-loop turn share one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from ..seeds import Seed
+from . import migrations
+from . import transactions as tx
+from .base import Store, TransactionFactory
+from .model import Checkpoint, CreateOutcome, CreatePlan, StoreHealth
+
+T = TypeVar("T")
+logger = logging.getLogger("server.store")
+BUSY_TIMEOUT_MS = 10_000
+
+
+class SqliteStore(Store):
+    kind = "sqlite"
+    dialect = tx.SQLITE
+
+    def __init__(self, path: Path | None, *, journal_keep: int = 1000) -> None:
+        super().__init__(journal_keep=journal_keep)
+        self.path = path
+        self.connection: sqlite3.Connection | None = None
+        self._lock_file: IO[bytes] | None = None
+        self._pending: list[tuple[CreatePlan, asyncio.Future[CreateOutcome]]] = []
+        self._flush_scheduled = False
+
+    # --- connection and schema -----------------------------------------------------------
+
+    async def open(self) -> None:
+        self.open_now()
+
+    def open_now(self) -> None:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_file = open(self.path.with_name(self.path.name + ".write-lock"), "ab")  # noqa: SIM115
+        connection = sqlite3.connect(
+            ":memory:" if self.path is None else str(self.path),
+            isolation_level=None,  # autocommit; transactions are explicit
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+        connection.row_factory = sqlite3.Row
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if self.path is not None:
+            connection.execute("PRAGMA journal_mode = WAL")
+            # NORMAL in WAL mode keeps every commit across a crash or kill of the process;
+            # only a power loss can drop the last commits. FULL would fsync on every commit.
+            connection.execute("PRAGMA synchronous = NORMAL")
+        self.connection = connection
+        with self._write_lock():
+            self._migrate(connection)
+        self.opened = True
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            if (
+                version == 0
+                and connection.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'restores'"
+                ).fetchone()
+            ):
+                # A data directory from before versioned migrations.
+                for statement in migrations.SQLITE_UNVERSIONED:
+                    connection.execute(statement)
+                version = 1
+            for migration in migrations.SQLITE:
+                if migration.version > version:
+                    for statement in migration.statements:
+                        connection.execute(statement)
+                    version = migration.version
+            connection.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def prepare_now(self, seed: Seed) -> bool:
+        """Open, load `seed` unless it is loaded already (True when it loaded it), and finish the
+        restores that came due while no stub ran, all synchronously (the app factory runs where
+        an event loop may already be running)."""
+        self.open_now()
+        loaded = self.run_now(lambda: tx.ensure_seeded(self.dialect, seed), write=True)
+        self.snapshot = self.run_now(lambda: tx.load_snapshot(self.dialect), write=False)
+        now = time.time()
+        self.run_now(lambda: tx.settle(self.dialect, now), write=True)
+        return loaded
+
+    async def close(self) -> None:
+        self.close_now()
+
+    def close_now(self) -> None:
+        if self.connection is None:
+            return
+        self._flush()
+        self.connection.close()
+        self.connection = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        if self._lock_file is None:
+            yield
+            return
+        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+    # --- running transactions ------------------------------------------------------------
+
+    async def _run(self, transaction: TransactionFactory[T], *, write: bool) -> T:
+        return self.run_now(transaction, write=write)
+
+    def run_now(self, transaction: TransactionFactory[T], *, write: bool, atomic: bool = True) -> T:
+        """Run a transaction synchronously (writes under the write lock, in BEGIN IMMEDIATE)."""
+        connection = self.connection
+        if connection is None:
+            raise RuntimeError("the store is not open")
+        if not atomic:
+            return self._drive(connection, transaction())
+        with self._write_lock() if write else _no_lock():
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                result = self._drive(connection, transaction())
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        return result
+
+    @staticmethod
+    def _drive(connection: sqlite3.Connection, transaction: tx.Transaction[T]) -> T:
+        try:
+            query = next(transaction)
+            while True:
+                query = transaction.send(_execute(connection, query))
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]
+
+    # --- the hot path --------------------------------------------------------------------
+
+    async def checkpoint(self, *, claim_fault: bool = True) -> Checkpoint:
+        generation, faults_pending = self.run_now(
+            lambda: tx.read_state(self.dialect), write=False, atomic=False
+        )
+        if generation != self.snapshot.generation:
+            self.snapshot = self.run_now(lambda: tx.load_snapshot(self.dialect), write=False)
+        fault = None
+        if faults_pending and claim_fault:
+            fault = self.run_now(lambda: tx.claim_fault(self.dialect), write=True)
+        return Checkpoint(self.snapshot, fault)
+
+    async def create(self, plan: CreatePlan) -> CreateOutcome:
+        future: asyncio.Future[CreateOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((plan, future))
+        self._schedule_flush()
+        return await future
+
+    def _journal_queued(self) -> None:
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._flush()  # no event loop (a script or a test): write at once
+            return
+        self._flush_scheduled = True
+        loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """One transaction for the creates and journal rows queued during this loop turn."""
+        self._flush_scheduled = False
+        if self.connection is None or (not self._pending and not self._journal):
+            return
+        pending, self._pending = self._pending, []
+        rows, prune = self._take_journal()
+        plans = [plan for plan, _ in pending]
+        now = time.time()
+        try:
+            outcomes = self.run_now(
+                lambda: tx.commit(
+                    self.dialect, plans, rows, now, journal_keep=self.journal_keep, prune_journal=prune
+                ),
+                write=True,
+            )
+        except Exception as problem:
+            if not pending:  # journal rows only: they must never break the stub
+                logger.exception("could not write %d journal entries", len(rows))
+            for _, future in pending:
+                if not future.done():
+                    future.set_exception(problem)
+            return
+        for (_, future), outcome in zip(pending, outcomes, strict=True):
+            if not future.done():
+                future.set_result(outcome)
+
+    async def health(self) -> StoreHealth:
+        return StoreHealth(kind=self.kind, reachable=self.connection is not None)
+
+
+def _execute(connection: sqlite3.Connection, query: tx.Query) -> Any:
+    if query.many:
+        connection.executemany(query.sql, query.params)
+        return None
+    cursor = connection.execute(query.sql, query.params)
+    if query.fetch == "all":
+        return cursor.fetchall()
+    if query.fetch == "one":
+        return cursor.fetchone()
+    if query.fetch == "rowcount":
+        return cursor.rowcount
+    return None
+
+
+@contextmanager
+def _no_lock() -> Iterator[None]:
+    yield
