@@ -103,9 +103,13 @@ class _Reader(ast.NodeVisitor):
         root = _root_name(node)
         if private and root in self.library_names:
             self.note(node, f"reads private name {node.attr} of {root}")
-        elif private and root in ("self", "cls") and isinstance(node.ctx, ast.Load):
-            if node.attr not in self.own_private:
-                self.note(node, f"reads inherited private attribute {node.attr}")
+        elif (
+            private
+            and root in ("self", "cls")
+            and isinstance(node.ctx, ast.Load)
+            and node.attr not in self.own_private
+        ):
+            self.note(node, f"reads inherited private attribute {node.attr}")
         if isinstance(node.ctx, ast.Store) and root in self.library_names:
             self.note(node, f"replaces attribute {node.attr} of {root}")
         self.generic_visit(node)
@@ -161,7 +165,10 @@ def test_server_and_tools_use_only_documented_library_interfaces() -> None:
 
 def test_no_library_source_is_pinned_anywhere() -> None:
     found = [
-        use for path in _python_files("server", "tools", "tests") for use in uses_of(path) if "source" in use.what
+        use
+        for path in _python_files("server", "tools", "tests")
+        for use in uses_of(path)
+        if "source" in use.what
     ]
     assert not found, "\n".join(map(str, found))
 
@@ -172,9 +179,18 @@ def test_no_library_source_is_pinned_anywhere() -> None:
         ("from connexion.middleware.abstract import ROUTING_CONTEXT", "undocumented module"),
         ("from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol", "undocumented module"),
         ("import connexion\nconnexion.AsyncApp._middleware_app", "private name"),
-        ("from connexion.operations import OpenAPIOperation\nOpenAPIOperation.body_definition = None", "replaces"),
-        ("from connexion.security import ApiKeySecurityHandler\nsetattr(ApiKeySecurityHandler, 'x', 1)", "setattr"),
-        ("import connexion\nclass A(connexion.AsyncApp):\n    def f(self):\n        return self._x", "inherited"),
+        (
+            "from connexion.operations import OpenAPIOperation\nOpenAPIOperation.body_definition = None",
+            "replaces",
+        ),
+        (
+            "from connexion.security import ApiKeySecurityHandler\nsetattr(ApiKeySecurityHandler, 'x', 1)",
+            "setattr",
+        ),
+        (
+            "import connexion\nclass A(connexion.AsyncApp):\n    def f(self):\n        return self._x",
+            "inherited",
+        ),
         ("import connexion\nX = type('X', (connexion.AsyncApp,), {})", "type()"),
         ("import inspect\ninspect.getsource(len)", "source"),
     ],
