@@ -73,4 +73,4 @@ def test_a_fixture_through_the_command_line(capsys: pytest.CaptureFixture[str]) 
     run = run_cli([*args, "--format", "json"], capsys)
     assert run.code == 0
     assert '"id": "request-property-became-required"' in run.out
-    assert '"level": "ERR"' in run.out
+    assert '"level": 3' in run.out

@@ -16,6 +16,9 @@ class Options:
 
     deprecation_days_beta: int = 0
     deprecation_days_stable: int = 0
+    # oasdiff always adds the versioning-policy notes (INFO); here they are asked for with
+    # --version-policy, so the report of a PR that does not touch info.version stays about the API.
+    version_policy: bool = False
     today: datetime.date = field(default_factory=datetime.date.today)
 
 

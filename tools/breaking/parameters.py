@@ -169,7 +169,7 @@ def _sunset_changed(
 ) -> None:
     """A deprecated element's sunset date removed, or moved earlier than the policy allows."""
     if lifecycle.SUNSET in old and lifecycle.SUNSET not in new:
-        context.emit(f"{prefix}sunset-deleted", label, f"the sunset date of {what} was removed", new_location,
+        context.emit("sunset-deleted" if not prefix else f"{prefix}sunset-deleted", label, f"the sunset date of {what} was removed", new_location,
                      old_location)
         return
     try:
@@ -181,7 +181,7 @@ def _sunset_changed(
         return
     days = lifecycle.deprecation_days(context.options, stability)
     if (after - context.options.today).days < days:
-        context.emit(f"{prefix}sunset-date-changed-too-small", label,
+        context.emit((prefix or 'api-') + 'sunset-date-changed-too-small', label,
                      f"the sunset date of {what} moved from {before} to {after}, less than {days} days ahead",
                      join_pointer(new_location, lifecycle.SUNSET), old_location)
 

@@ -621,14 +621,16 @@ KIT_LEVELS: dict[str, tuple[Level, str]] = {
     "response-property-pattern-changed": (WARN, "a client that validates the old pattern may reject new values"),
     "response-property-pattern-removed": (WARN, "responses may carry values a client validating the pattern rejects"),
 }
+_TIGHTER = {"max": "decreased", "max-length": "decreased", "max-items": "decreased", "exclusive-max": "decreased"}
 for _subject in ("request-body", "request-property", "request-parameter"):
     for _name in _CONSTRAINTS:
-        for _word in ("increased", "decreased", "set"):
+        for _word in (_TIGHTER.get(_name, "increased"), "set"):
             KIT_LEVELS[f"{_subject}-{_name}-{_word}"] = (WARN, _REQUEST_TIGHTENED)
     KIT_LEVELS[f"{_subject}-pattern-added"] = (WARN, _REQUEST_TIGHTENED)
 for _subject in ("response-body", "response-property"):
     for _name in _CONSTRAINTS:
-        for _word in ("increased", "decreased", "unset"):
+        _looser = "increased" if _name in _TIGHTER else "decreased"
+        for _word in (_looser, "unset"):
             KIT_LEVELS[f"{_subject}-{_name}-{_word}"] = (WARN, _RESPONSE_LOOSENED)
 
 _EXTENSIBLE = (
@@ -909,7 +911,7 @@ def _catalogue() -> dict[str, Rule]:
     for line in _OASDIFF.strip().splitlines():
         rule_id, level_name = line.split()
         level = Level[level_name]
-        if rule_id in KIT_LEVELS:
+        if rule_id in KIT_LEVELS and (level == ERR or not rule_id.endswith("-set")):
             level = KIT_LEVELS[rule_id][0]
         rules[rule_id] = Rule(rule_id, level, describe(rule_id))
     for rule_id, (level, why) in OWN.items():
