@@ -295,7 +295,7 @@ BOUNDS: tuple[tuple[str, str, bool, str | None], ...] = (
     ("minItems", "min-items", False, None),
 )
 # minLength and minItems default to 0: setting or removing them is an increase or decrease.
-_ZERO_DEFAULT = frozenset({"minLength", "minItems"})
+_ZERO_DEFAULT = frozenset({"minLength"})
 
 
 @check
