@@ -18,8 +18,8 @@ import pytest
 from breaking_helpers import GOLDEN, REALISTIC, run_cli
 
 from tools.breaking import Change, Level, Report
-from tools.breaking.rules import Source
 from tools.breaking.render import FORMATS, render_githubactions, render_markdown
+from tools.breaking.rules import Source
 
 SUFFIXES = {
     "text": "txt",
@@ -72,8 +72,17 @@ def test_realistic_diff_content(capsys: pytest.CaptureFixture[str], monkeypatch:
         assert change["operationId"] == "createRestore" and change["section"] == "paths"
         assert change["revisionSource"]["file"] == "after.yaml" and change["revisionSource"]["line"] > 0
         assert set(change) <= {
-            "id", "text", "level", "operation", "operationId", "path", "section",
-            "baseSource", "revisionSource", "fingerprint", "location",
+            "id",
+            "text",
+            "level",
+            "operation",
+            "operationId",
+            "path",
+            "section",
+            "baseSource",
+            "revisionSource",
+            "fingerprint",
+            "location",
         }
 
 

@@ -138,7 +138,6 @@ WITHOUT_FIXTURE = frozenset(
         "api-tag-added",
         "api-schema-removed",
         "response-mediatype-enum-value-removed",
-        "response-property-additional-properties-allowed",
         "response-property-additional-properties-disallowed",
         "request-parameter-style-changed",
         "request-parameter-explode-changed",

@@ -34,17 +34,29 @@ def compare_request_body(
         context.emit(rule_id, "request body", f"added {kind} request body", new_body_location)
         return
     if isinstance(old_body, dict) and not isinstance(new_body, dict):
-        context.emit("request-body-removed", "request body", "removed the request body", None, old_body_location)
+        context.emit(
+            "request-body-removed", "request body", "removed the request body", None, old_body_location
+        )
         return
     if not isinstance(old_body, dict) or not isinstance(new_body, dict):
         return
     was_required, required = old_body.get("required") is True, new_body.get("required") is True
     if required and not was_required:
-        context.emit("request-body-became-required", "request body", "the request body became required",
-                     new_body_location, old_body_location)
+        context.emit(
+            "request-body-became-required",
+            "request body",
+            "the request body became required",
+            new_body_location,
+            old_body_location,
+        )
     elif was_required and not required:
-        context.emit("request-body-became-optional", "request body", "the request body became optional",
-                     new_body_location, old_body_location)
+        context.emit(
+            "request-body-became-optional",
+            "request body",
+            "the request body became optional",
+            new_body_location,
+            old_body_location,
+        )
     compare_content(context, True, "", (old_body, old_body_location), (new_body, new_body_location))
 
 
@@ -81,19 +93,31 @@ def compare_content(
     added = [media_type for media_type in new_content if media_type not in old_content]
     if not request and len(removed) == 1 and len(added) == 1 and len(old_content) == 1:
         how = _media_name_change(removed[0], added[0])
-        context.emit(f"response-media-type-name-{how}", f"{subject} {added[0]}",
-                     f"the media type of {side} changed from `{removed[0]}` to `{added[0]}`",
-                     join_pointer(content_location, added[0]), join_pointer(old_location, "content", removed[0]))
+        context.emit(
+            f"response-media-type-name-{how}",
+            f"{subject} {added[0]}",
+            f"the media type of {side} changed from `{removed[0]}` to `{added[0]}`",
+            join_pointer(content_location, added[0]),
+            join_pointer(old_location, "content", removed[0]),
+        )
         pairs = [(removed[0], added[0])]
     else:
         prefix = "request-body" if request else "response"
         for media_type in removed:
-            context.emit(f"{prefix}-media-type-removed", f"{subject} {media_type}",
-                         f"removed the media type `{media_type}` from {side}", content_location,
-                         join_pointer(old_location, "content", media_type))
+            context.emit(
+                f"{prefix}-media-type-removed",
+                f"{subject} {media_type}",
+                f"removed the media type `{media_type}` from {side}",
+                content_location,
+                join_pointer(old_location, "content", media_type),
+            )
         for media_type in added:
-            context.emit(f"{prefix}-media-type-added", f"{subject} {media_type}",
-                         f"added the media type `{media_type}` to {side}", join_pointer(content_location, media_type))
+            context.emit(
+                f"{prefix}-media-type-added",
+                f"{subject} {media_type}",
+                f"added the media type `{media_type}` to {side}",
+                join_pointer(content_location, media_type),
+            )
         pairs = [(media_type, media_type) for media_type in new_content if media_type in old_content]
     for old_type, new_type in pairs:
         old_media, new_media = old_content[old_type], new_content[new_type]
@@ -103,12 +127,21 @@ def compare_content(
         old_media_location = join_pointer(old_location, "content", old_type)
         direction = "request" if request else "response"
         if "schema" not in old_media and "schema" in new_media:
-            context.emit(f"{direction}-body-media-type-schema-added", f"{subject} {new_type}",
-                         f"{side} (`{new_type}`) got a schema", join_pointer(media_location, "schema"),
-                         old_media_location)
+            context.emit(
+                f"{direction}-body-media-type-schema-added",
+                f"{subject} {new_type}",
+                f"{side} (`{new_type}`) got a schema",
+                join_pointer(media_location, "schema"),
+                old_media_location,
+            )
         elif "schema" in old_media and "schema" not in new_media:
-            context.emit(f"{direction}-body-media-type-schema-removed", f"{subject} {new_type}",
-                         f"{side} (`{new_type}`) no longer has a schema", media_location, old_media_location)
+            context.emit(
+                f"{direction}-body-media-type-schema-removed",
+                f"{subject} {new_type}",
+                f"{side} (`{new_type}`) no longer has a schema",
+                media_location,
+                old_media_location,
+            )
         elif "schema" in old_media:
             suffix = "" if new_type == JSON else f" ({new_type})"
             where = Where(

@@ -21,9 +21,14 @@ def compare_component_schemas(context: Context) -> None:
     new_schemas = _schemas(context.new.document)
     for name in _schemas(context.old.document):
         if name not in new_schemas:
-            context.emit("api-schema-removed", f"schema {name}", f"removed the schema `{name}` from components",
-                         context.new.doc.location("components"),
-                         context.old.doc.location("components", "schemas", name), "components")
+            context.emit(
+                "api-schema-removed",
+                f"schema {name}",
+                f"removed the schema `{name}` from components",
+                context.new.doc.location("components"),
+                context.old.doc.location("components", "schemas", name),
+                "components",
+            )
 
 
 def _version(document: dict[str, Any]) -> tuple[str, tuple[int, ...] | None]:
@@ -40,16 +45,35 @@ def check_version_policy(context: Context) -> None:
     if not any(change.level >= Level.WARN for change in context.changes):
         return
     (old_text, old), (new_text, new) = _version(context.old.document), _version(context.new.document)
-    location, old_location = context.new.doc.location("info", "version"), context.old.doc.location("info", "version")
+    location, old_location = (
+        context.new.doc.location("info", "version"),
+        context.old.doc.location("info", "version"),
+    )
     if old_text == new_text:
-        context.emit("api-version-not-bumped", "info.version",
-                     f"a change that may break clients, but info.version is still {new_text}", location, old_location,
-                     "info")
+        context.emit(
+            "api-version-not-bumped",
+            "info.version",
+            f"a change that may break clients, but info.version is still {new_text}",
+            location,
+            old_location,
+            "info",
+        )
     elif old is not None and new is not None and new < old:
-        context.emit("api-version-decreased", "info.version",
-                     f"a change that may break clients, and info.version decreased from {old_text} to {new_text}",
-                     location, old_location, "info")
+        context.emit(
+            "api-version-decreased",
+            "info.version",
+            f"a change that may break clients, and info.version decreased from {old_text} to {new_text}",
+            location,
+            old_location,
+            "info",
+        )
     elif old is not None and new is not None and new[0] <= old[0]:
-        context.emit("api-major-version-not-bumped", "info.version",
-                     f"a change that may break clients, but the major version stayed at {new[0]} "
-                     f"({old_text} to {new_text})", location, old_location, "info")
+        context.emit(
+            "api-major-version-not-bumped",
+            "info.version",
+            f"a change that may break clients, but the major version stayed at {new[0]} "
+            f"({old_text} to {new_text})",
+            location,
+            old_location,
+            "info",
+        )

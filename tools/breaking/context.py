@@ -39,7 +39,12 @@ class Context:
         self.scope = OperationScope("", "", None, None, None)
 
     def enter(
-        self, method: str, path: str, operation: dict[str, Any], new_location: str | None, old_location: str | None
+        self,
+        method: str,
+        path: str,
+        operation: dict[str, Any],
+        new_location: str | None,
+        old_location: str | None,
     ) -> None:
         operation_id = operation.get("operationId")
         self.scope = OperationScope(

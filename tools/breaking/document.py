@@ -88,7 +88,7 @@ class SourceFile:
     name: str  # relative to the root file's folder, POSIX separators
     data: Any
     text: str
-    _nodes: yaml.Node | None | bool = field(default=False, repr=False)  # False: not composed yet
+    _nodes: yaml.Node | bool | None = field(default=False, repr=False)  # False: not composed yet
 
     def _root_node(self) -> yaml.Node | None:
         if self._nodes is False:

@@ -86,7 +86,9 @@ def judge_deprecation(node: Mapping[str, Any], options: Options) -> Deprecation:
         return Deprecation("sunset-parse", str(error))
     if sunset is None:
         if days > 0:
-            return Deprecation("sunset-missing", f"the policy asks for a sunset date at least {days} days ahead")
+            return Deprecation(
+                "sunset-missing", f"the policy asks for a sunset date at least {days} days ahead"
+            )
         return Deprecation("deprecated", "")
     if (sunset - options.today).days < days:
         return Deprecation("sunset-too-small", f"sunset {sunset} is less than {days} days ahead")

@@ -68,7 +68,9 @@ def _schema_of(parameter: Parameter) -> tuple[Any, str] | None:
 
 
 def compare_parameters(
-    context: Context, old_params: dict[tuple[str, str], Parameter], new_params: dict[tuple[str, str], Parameter]
+    context: Context,
+    old_params: dict[tuple[str, str], Parameter],
+    new_params: dict[tuple[str, str], Parameter],
 ) -> None:
     options = context.options
     for key, old in old_params.items():
@@ -82,7 +84,9 @@ def compare_parameters(
             "sunset-parse": "request-parameter-sunset-parse",
         }[verdict]
         extra = f" ({detail})" if detail else ""
-        context.emit(rule_id, old.label, f"removed the {old.where} parameter `{old.name}`{extra}", None, old.location)
+        context.emit(
+            rule_id, old.label, f"removed the {old.where} parameter `{old.name}`{extra}", None, old.location
+        )
     for key, new in new_params.items():
         if key not in old_params:
             _added(context, new)
@@ -105,24 +109,44 @@ def _added(context: Context, new: Parameter) -> None:
 def _compare_one(context: Context, old: Parameter, new: Parameter) -> None:
     label, what = new.label, f"the {new.where} parameter `{new.name}`"
     if new.required and not old.required:
-        context.emit("request-parameter-became-required", label, f"{what} became required",
-                     join_pointer(new.location, "required"), old.location)
+        context.emit(
+            "request-parameter-became-required",
+            label,
+            f"{what} became required",
+            join_pointer(new.location, "required"),
+            old.location,
+        )
     elif old.required and not new.required:
-        context.emit("request-parameter-became-optional", label, f"{what} became optional", new.location, old.location)
+        context.emit(
+            "request-parameter-became-optional", label, f"{what} became optional", new.location, old.location
+        )
     _lifecycle(context, old, new)
     if old.style != new.style:
-        context.emit("request-parameter-style-changed", label,
-                     f"the style of {what} changed from `{old.style}` to `{new.style}`; clients serialize it the old way",
-                     join_pointer(new.location, "style"), old.location)
+        context.emit(
+            "request-parameter-style-changed",
+            label,
+            f"the style of {what} changed from `{old.style}` to `{new.style}`; clients serialize it the old way",
+            join_pointer(new.location, "style"),
+            old.location,
+        )
     if old.explode != new.explode:
-        context.emit("request-parameter-explode-changed", label,
-                     f"explode of {what} changed from {str(old.explode).lower()} to {str(new.explode).lower()}",
-                     join_pointer(new.location, "explode"), old.location)
+        context.emit(
+            "request-parameter-explode-changed",
+            label,
+            f"explode of {what} changed from {str(old.explode).lower()} to {str(new.explode).lower()}",
+            join_pointer(new.location, "explode"),
+            old.location,
+        )
     old_reserved, new_reserved = old.node.get("allowReserved") is True, new.node.get("allowReserved") is True
     if old_reserved != new_reserved:
         state = "enabled" if new_reserved else "disabled"
-        context.emit(f"request-parameter-allow-reserved-{state}", label, f"allowReserved of {what} was {state}",
-                     new.location, old.location)
+        context.emit(
+            f"request-parameter-allow-reserved-{state}",
+            label,
+            f"allowReserved of {what} was {state}",
+            new.location,
+            old.location,
+        )
     old_schema, new_schema = _schema_of(old), _schema_of(new)
     if old_schema is not None and new_schema is not None:
         where = Where(
@@ -148,13 +172,25 @@ def _lifecycle(context: Context, old: Parameter, new: Parameter) -> None:
             "sunset-too-small": "sunset-date-too-small",
         }.get(judged.suffix, "deprecated")
         detail = f" ({judged.detail})" if judged.detail else ""
-        context.emit(f"request-parameter-{suffix}", label, f"{what} was deprecated{detail}",
-                     join_pointer(new.location, "deprecated"), old.location)
+        context.emit(
+            f"request-parameter-{suffix}",
+            label,
+            f"{what} was deprecated{detail}",
+            join_pointer(new.location, "deprecated"),
+            old.location,
+        )
     elif was and not now:
-        context.emit("request-parameter-reactivated", label, f"{what} is no longer deprecated", new.location,
-                     old.location)
+        context.emit(
+            "request-parameter-reactivated",
+            label,
+            f"{what} is no longer deprecated",
+            new.location,
+            old.location,
+        )
     elif was and now:
-        _sunset_changed(context, old.node, new.node, "request-parameter-", label, what, new.location, old.location)
+        _sunset_changed(
+            context, old.node, new.node, "request-parameter-", label, what, new.location, old.location
+        )
 
 
 def _sunset_changed(
@@ -169,8 +205,13 @@ def _sunset_changed(
 ) -> None:
     """A deprecated element's sunset date removed, or moved earlier than the policy allows."""
     if lifecycle.SUNSET in old and lifecycle.SUNSET not in new:
-        context.emit("sunset-deleted" if not prefix else f"{prefix}sunset-deleted", label, f"the sunset date of {what} was removed", new_location,
-                     old_location)
+        context.emit(
+            "sunset-deleted" if not prefix else f"{prefix}sunset-deleted",
+            label,
+            f"the sunset date of {what} was removed",
+            new_location,
+            old_location,
+        )
         return
     try:
         before, after = lifecycle.sunset_of(old), lifecycle.sunset_of(new)
@@ -181,9 +222,13 @@ def _sunset_changed(
         return
     days = lifecycle.deprecation_days(context.options, stability)
     if (after - context.options.today).days < days:
-        context.emit((prefix or 'api-') + 'sunset-date-changed-too-small', label,
-                     f"the sunset date of {what} moved from {before} to {after}, less than {days} days ahead",
-                     join_pointer(new_location, lifecycle.SUNSET), old_location)
+        context.emit(
+            (prefix or "api-") + "sunset-date-changed-too-small",
+            label,
+            f"the sunset date of {what} moved from {before} to {after}, less than {days} days ahead",
+            join_pointer(new_location, lifecycle.SUNSET),
+            old_location,
+        )
 
 
 sunset_changed = _sunset_changed

@@ -53,8 +53,12 @@ def compare_paths(context: Context) -> None:
             for method, new in new_operations.items():
                 if method not in old_operations:
                     context.enter(method, new.path, new.operation, new.location, None)
-                    context.emit("endpoint-added", "", f"added the operation {method.upper()} `{new.path}`",
-                                 new.location)
+                    context.emit(
+                        "endpoint-added",
+                        "",
+                        f"added the operation {method.upper()} `{new.path}`",
+                        new.location,
+                    )
         context.leave()
         context.changes[start:] = sorted(context.changes[start:], key=lambda change: -change.level)
     for key, new_operations in new_paths.items():
@@ -62,7 +66,9 @@ def compare_paths(context: Context) -> None:
             continue
         for method, new in new_operations.items():
             context.enter(method, new.path, new.operation, new.location, None)
-            context.emit("endpoint-added", "", f"added the operation {method.upper()} `{new.path}`", new.location)
+            context.emit(
+                "endpoint-added", "", f"added the operation {method.upper()} `{new.path}`", new.location
+            )
         context.leave()
 
 
@@ -75,8 +81,11 @@ def _removed(context: Context, old: Operation, path_removed: bool) -> None:
         context.emit("api-invalid-stability-level", "", f"the operation's {error}", None, old.location)
         return
     verdict, detail = lifecycle.judge_removal(old.operation, context.options)
-    what = f"the path `{old.path}` and its {old.method.upper()} operation" if path_removed else (
-        f"the operation {old.method.upper()} `{old.path}`")
+    what = (
+        f"the path `{old.path}` and its {old.method.upper()} operation"
+        if path_removed
+        else (f"the operation {old.method.upper()} `{old.path}`")
+    )
     prefix = "api-path" if path_removed else "api"
     rule_id = {
         "without": f"{prefix}-removed-without-deprecation",
@@ -97,20 +106,32 @@ def _compare_operation(context: Context, old: Operation, new: Operation) -> None
     old_id, new_id = old_op.get("operationId"), new_op.get("operationId")
     if old_id and old_id != new_id:
         what = f"changed from `{old_id}` to `{new_id}`" if new_id else f"`{old_id}` was removed"
-        context.emit("api-operation-id-removed", "operationId",
-                     f"operationId {what}; generated clients rename the function for this operation",
-                     join_pointer(new.location, "operationId"), join_pointer(old.location, "operationId"))
+        context.emit(
+            "api-operation-id-removed",
+            "operationId",
+            f"operationId {what}; generated clients rename the function for this operation",
+            join_pointer(new.location, "operationId"),
+            join_pointer(old.location, "operationId"),
+        )
     elif new_id and not old_id:
-        context.emit("api-operation-id-added", "operationId", f"operationId `{new_id}` was added",
-                     join_pointer(new.location, "operationId"))
+        context.emit(
+            "api-operation-id-added",
+            "operationId",
+            f"operationId `{new_id}` was added",
+            join_pointer(new.location, "operationId"),
+        )
     old_tags = [tag for tag in old_op.get("tags") or [] if isinstance(tag, str)]
     new_tags = [tag for tag in new_op.get("tags") or [] if isinstance(tag, str)]
     for tag in old_tags:
         if tag not in new_tags:
-            context.emit("api-tag-removed", "tags", f"removed the tag `{tag}`", join_pointer(new.location, "tags"))
+            context.emit(
+                "api-tag-removed", "tags", f"removed the tag `{tag}`", join_pointer(new.location, "tags")
+            )
     for tag in new_tags:
         if tag not in old_tags:
-            context.emit("api-tag-added", "tags", f"added the tag `{tag}`", join_pointer(new.location, "tags"))
+            context.emit(
+                "api-tag-added", "tags", f"added the tag `{tag}`", join_pointer(new.location, "tags")
+            )
     compare_operation_security(context, old, new)
 
     renamed: dict[str, str] = {}
@@ -119,9 +140,13 @@ def _compare_operation(context: Context, old: Operation, new: Operation) -> None
     ):
         if old_name != new_name:
             renamed[old_name] = new_name
-            context.emit("request-path-parameter-renamed", f"path parameter {new_name}",
-                         f"path parameter `{old_name}` was renamed to `{new_name}`; the URL is unchanged "
-                         "but generated clients rename the argument", new.path_item_location)
+            context.emit(
+                "request-path-parameter-renamed",
+                f"path parameter {new_name}",
+                f"path parameter `{old_name}` was renamed to `{new_name}`; the URL is unchanged "
+                "but generated clients rename the argument",
+                new.path_item_location,
+            )
     old_params = {}
     for (where, name), parameter in parameters_of(context.old.doc, old).items():
         old_params[(where, renamed.get(name, name) if where == "path" else name)] = parameter
@@ -138,9 +163,13 @@ def _stability(context: Context, old: Operation, new: Operation) -> bool | None:
             levels.append(lifecycle.stability_of(operation.operation))
         except lifecycle.BadValue as error:
             location = operation.location
-            context.emit("api-invalid-stability-level", "x-stability-level", f"in the {side} spec, {error}",
-                         join_pointer(location, lifecycle.STABILITY) if side == "new" else None,
-                         join_pointer(location, lifecycle.STABILITY) if side == "old" else None)
+            context.emit(
+                "api-invalid-stability-level",
+                "x-stability-level",
+                f"in the {side} spec, {error}",
+                join_pointer(location, lifecycle.STABILITY) if side == "new" else None,
+                join_pointer(location, lifecycle.STABILITY) if side == "old" else None,
+            )
             levels.append("invalid")
     if "invalid" in levels:
         return None
@@ -149,9 +178,13 @@ def _stability(context: Context, old: Operation, new: Operation) -> bool | None:
         return True
     if lifecycle.rank(before) != lifecycle.rank(after):
         word = "decreased" if lifecycle.rank(after) < lifecycle.rank(before) else "increased"
-        context.emit(f"api-stability-{word}", "x-stability-level",
-                     f"the operation's stability level {word} from {before or 'stable'} to {after or 'stable'}",
-                     join_pointer(new.location, lifecycle.STABILITY), join_pointer(old.location, lifecycle.STABILITY))
+        context.emit(
+            f"api-stability-{word}",
+            "x-stability-level",
+            f"the operation's stability level {word} from {before or 'stable'} to {after or 'stable'}",
+            join_pointer(new.location, lifecycle.STABILITY),
+            join_pointer(old.location, lifecycle.STABILITY),
+        )
     return True
 
 
@@ -170,6 +203,10 @@ def _deprecation(context: Context, old: Operation, new: Operation) -> None:
         detail = f" ({judged.detail})" if judged.detail else ""
         context.emit(rule_id, "", f"the operation was deprecated{detail}", location, old.location)
     elif was and not now:
-        context.emit("endpoint-reactivated", "", "the operation is no longer deprecated", new.location, old.location)
+        context.emit(
+            "endpoint-reactivated", "", "the operation is no longer deprecated", new.location, old.location
+        )
     elif was and now:
-        sunset_changed(context, old.operation, new.operation, "", "", "the operation", new.location, old.location)
+        sunset_changed(
+            context, old.operation, new.operation, "", "", "the operation", new.location, old.location
+        )

@@ -612,16 +612,39 @@ _RESPONSE_LOOSENED = (
     "issue 6 of this kit: a loosened response constraint breaks only clients that validate it, "
     "so it may break some clients (WARN); oasdiff says ERR"
 )
-_CONSTRAINTS = ("max", "min", "max-length", "min-length", "max-items", "min-items", "exclusive-max", "exclusive-min")
+_CONSTRAINTS = (
+    "max",
+    "min",
+    "max-length",
+    "min-length",
+    "max-items",
+    "min-items",
+    "exclusive-max",
+    "exclusive-min",
+)
 
 # Levels this kit chose differently from oasdiff, and why.
 KIT_LEVELS: dict[str, tuple[Level, str]] = {
     "api-operation-id-removed": (ERR, "generated clients name their function after the operationId"),
-    "response-non-success-status-removed": (WARN, "clients that handle a documented error status may rely on it"),
-    "response-property-pattern-changed": (WARN, "a client that validates the old pattern may reject new values"),
-    "response-property-pattern-removed": (WARN, "responses may carry values a client validating the pattern rejects"),
+    "response-non-success-status-removed": (
+        WARN,
+        "clients that handle a documented error status may rely on it",
+    ),
+    "response-property-pattern-changed": (
+        WARN,
+        "a client that validates the old pattern may reject new values",
+    ),
+    "response-property-pattern-removed": (
+        WARN,
+        "responses may carry values a client validating the pattern rejects",
+    ),
 }
-_TIGHTER = {"max": "decreased", "max-length": "decreased", "max-items": "decreased", "exclusive-max": "decreased"}
+_TIGHTER = {
+    "max": "decreased",
+    "max-length": "decreased",
+    "max-items": "decreased",
+    "exclusive-max": "decreased",
+}
 for _subject in ("request-body", "request-property", "request-parameter"):
     for _name in _CONSTRAINTS:
         for _word in (_TIGHTER.get(_name, "increased"), "set"):
@@ -653,7 +676,10 @@ OWN: dict[str, tuple[Level, str]] = {
         "a response object may now carry fields it does not document; tolerant readers (that ignore "
         "unknown fields, as clients of an extensible API must) are unaffected, strict validators break",
     ),
-    "response-property-additional-properties-disallowed": (INFO, "a response object no longer carries unknown fields"),
+    "response-property-additional-properties-disallowed": (
+        INFO,
+        "a response object no longer carries unknown fields",
+    ),
     "request-property-became-not-enum": (INFO, "a request value is no longer restricted to a list"),
     "request-parameter-became-not-enum": (INFO, "a parameter value is no longer restricted to a list"),
     "response-property-became-enum": (INFO, "a response value is now restricted to a list"),
@@ -678,7 +704,10 @@ OWN: dict[str, tuple[Level, str]] = {
     "request-property-multiple-of-unset": (INFO, "request numbers need no longer be a multiple of a value"),
     "request-parameter-multiple-of-set": (WARN, "parameter numbers must now be a multiple of a value"),
     "request-parameter-multiple-of-changed": (WARN, "parameter numbers must be a multiple of another value"),
-    "request-parameter-multiple-of-unset": (INFO, "parameter numbers need no longer be a multiple of a value"),
+    "request-parameter-multiple-of-unset": (
+        INFO,
+        "parameter numbers need no longer be a multiple of a value",
+    ),
     "response-property-multiple-of-set": (INFO, "response numbers are now a multiple of a value"),
     "response-property-multiple-of-changed": (WARN, "response numbers are a multiple of another value"),
     "response-property-multiple-of-unset": (WARN, "response numbers need no longer be a multiple of a value"),
@@ -688,8 +717,14 @@ OWN: dict[str, tuple[Level, str]] = {
     "request-parameter-unique-items-unset": (INFO, "parameter arrays may now repeat items"),
     "response-property-unique-items-set": (INFO, "response arrays now hold distinct items"),
     "response-property-unique-items-unset": (WARN, "response arrays may now repeat items"),
-    "request-parameter-style-changed": (ERR, "the parameter's serialization `style` changed: clients encode it the old way"),
-    "request-parameter-explode-changed": (ERR, "the parameter's `explode` changed: clients encode arrays and objects the old way"),
+    "request-parameter-style-changed": (
+        ERR,
+        "the parameter's serialization `style` changed: clients encode it the old way",
+    ),
+    "request-parameter-explode-changed": (
+        ERR,
+        "the parameter's `explode` changed: clients encode arrays and objects the old way",
+    ),
     "request-parameter-allow-reserved-disabled": (
         WARN,
         "`allowReserved` was turned off: clients that send reserved characters unencoded are refused",
@@ -702,8 +737,14 @@ OWN: dict[str, tuple[Level, str]] = {
         INFO,
         "a value left a response's open list: clients stop seeing it, which they must already tolerate",
     ),
-    "request-property-enum-became-extensible": (INFO, "a closed request enum became an open list: it loosens"),
-    "request-parameter-enum-became-extensible": (INFO, "a closed parameter enum became an open list: it loosens"),
+    "request-property-enum-became-extensible": (
+        INFO,
+        "a closed request enum became an open list: it loosens",
+    ),
+    "request-parameter-enum-became-extensible": (
+        INFO,
+        "a closed parameter enum became an open list: it loosens",
+    ),
     "response-property-enum-became-extensible": (
         WARN,
         "a closed response enum became an open list (`x-extensible-enum`): clients written against the "

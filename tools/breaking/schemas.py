@@ -69,7 +69,11 @@ class Where:
             return ("request-parameter-property", "request-property")
         if self.kind == "header":
             return ("response-header", "response-property") if not path else ("response-property",)
-        return ("response-body", "response-mediatype", "response-property") if not path else ("response-property",)
+        return (
+            ("response-body", "response-mediatype", "response-property")
+            if not path
+            else ("response-property",)
+        )
 
 
 @dataclass
@@ -173,7 +177,9 @@ def _compare_type(pair: Pair) -> bool:
         else:
             suffixes = ("type-changed",)
         pair.emit(
-            suffixes, f"the type of {pair.phrase} changed from `{old_type or 'any'}` to `{new_type or 'any'}`", "type"
+            suffixes,
+            f"the type of {pair.phrase} changed from `{old_type or 'any'}` to `{new_type or 'any'}`",
+            "type",
         )
         return widened or narrowed or loose
     old_format, new_format = old.keywords.get("format"), new.keywords.get("format")
@@ -221,7 +227,9 @@ def _enum(pair: Pair) -> None:
         )
         return
     if old_open is not None and old_enum is None and new_enum is not None:
-        pair.emit("extensible-enum-became-closed", f"{phrase} changed from an open list to a closed enum", "enum")
+        pair.emit(
+            "extensible-enum-became-closed", f"{phrase} changed from an open list to a closed enum", "enum"
+        )
         return
     if old_open is not None and new_open is not None:
         for value in old_open:
@@ -252,7 +260,9 @@ def _enum(pair: Pair) -> None:
                 )
         for value in new_enum:
             if value not in old_enum:
-                pair.emit("enum-value-added", f"added the value {show(value)} to the enum of {phrase}", "enum")
+                pair.emit(
+                    "enum-value-added", f"added the value {show(value)} to the enum of {phrase}", "enum"
+                )
 
 
 @check
@@ -280,9 +290,13 @@ def _pattern(pair: Pair) -> None:
     elif new is None:
         pair.emit("pattern-removed", f"removed the pattern `{old}` from {pair.phrase}")
     elif new == ".*":
-        pair.emit("pattern-generalized", f"the pattern of {pair.phrase} changed from `{old}` to `.*`", "pattern")
+        pair.emit(
+            "pattern-generalized", f"the pattern of {pair.phrase} changed from `{old}` to `.*`", "pattern"
+        )
     else:
-        pair.emit("pattern-changed", f"the pattern of {pair.phrase} changed from `{old}` to `{new}`", "pattern")
+        pair.emit(
+            "pattern-changed", f"the pattern of {pair.phrase} changed from `{old}` to `{new}`", "pattern"
+        )
 
 
 # Numeric and size bounds: (keyword, name in the rule id, is an upper bound, exclusive flag (3.0)).
@@ -316,25 +330,39 @@ def _bounds(pair: Pair) -> None:
         phrase = pair.phrase
         if old_value is None:
             named = f"exclusive-{name}" if new_exclusive else name
-            pair.emit((f"{named}-set", f"{named}-{tighter}", f"{name}-{tighter}"),
-                      f"{keyword} of {phrase} was set to {shown_new}", keyword)
+            pair.emit(
+                (f"{named}-set", f"{named}-{tighter}", f"{name}-{tighter}"),
+                f"{keyword} of {phrase} was set to {shown_new}",
+                keyword,
+            )
         elif new_value is None:
             named = f"exclusive-{name}" if old_exclusive else name
-            pair.emit((f"{named}-unset", f"{name}-unset", f"{named}-{looser}", f"{name}-{looser}"),
-                      f"{keyword} {shown_old} of {phrase} was removed")
+            pair.emit(
+                (f"{named}-unset", f"{name}-unset", f"{named}-{looser}", f"{name}-{looser}"),
+                f"{keyword} {shown_old} of {phrase} was removed",
+            )
         elif new_value == old_value:
             flag = exclusive or ""
             if new_exclusive:
-                pair.emit((f"exclusive-{name}-set", f"{name}-{tighter}"),
-                          f"{keyword} {new_value} of {phrase} became exclusive ({flag}: true)", flag)
+                pair.emit(
+                    (f"exclusive-{name}-set", f"{name}-{tighter}"),
+                    f"{keyword} {new_value} of {phrase} became exclusive ({flag}: true)",
+                    flag,
+                )
             else:
-                pair.emit((f"exclusive-{name}-{looser}", f"{name}-{looser}"),
-                          f"{keyword} {new_value} of {phrase} is no longer exclusive", keyword)
+                pair.emit(
+                    (f"exclusive-{name}-{looser}", f"{name}-{looser}"),
+                    f"{keyword} {new_value} of {phrase} is no longer exclusive",
+                    keyword,
+                )
         else:
             word = tighter if (new_value < old_value if upper else new_value > old_value) else looser
             named = f"exclusive-{name}" if new_exclusive else name
-            pair.emit((f"{named}-{word}", f"{name}-{word}"),
-                      f"{keyword} of {phrase} {word} from {shown_old} to {shown_new}", keyword)
+            pair.emit(
+                (f"{named}-{word}", f"{name}-{word}"),
+                f"{keyword} of {phrase} {word} from {shown_old} to {shown_new}",
+                keyword,
+            )
 
 
 @check
@@ -347,7 +375,9 @@ def _multiple_of(pair: Pair) -> None:
     elif new is None:
         pair.emit("multiple-of-unset", f"{pair.phrase} need no longer be a multiple of {old}")
     else:
-        pair.emit("multiple-of-changed", f"multipleOf of {pair.phrase} changed from {old} to {new}", "multipleOf")
+        pair.emit(
+            "multiple-of-changed", f"multipleOf of {pair.phrase} changed from {old} to {new}", "multipleOf"
+        )
 
 
 @check
@@ -417,16 +447,24 @@ def _discriminator(pair: Pair) -> None:
     removed = [key for key in old_map if key not in new_map]
     changed = [key for key in new_map if key in old_map and old_map[key] != new_map[key]]
     if added:
-        pair.emit("discriminator-mapping-added",
-                  f"added {', '.join(map(show, added))} to the discriminator mapping of {pair.phrase}", "discriminator")
+        pair.emit(
+            "discriminator-mapping-added",
+            f"added {', '.join(map(show, added))} to the discriminator mapping of {pair.phrase}",
+            "discriminator",
+        )
     if removed:
-        pair.emit("discriminator-mapping-deleted",
-                  f"removed {', '.join(map(show, removed))} from the discriminator mapping of {pair.phrase}",
-                  "discriminator")
+        pair.emit(
+            "discriminator-mapping-deleted",
+            f"removed {', '.join(map(show, removed))} from the discriminator mapping of {pair.phrase}",
+            "discriminator",
+        )
     for key in changed:
-        pair.emit("discriminator-mapping-changed",
-                  f"the discriminator mapping {show(key)} of {pair.phrase} changed from "
-                  f"`{old_map[key]}` to `{new_map[key]}`", "discriminator")
+        pair.emit(
+            "discriminator-mapping-changed",
+            f"the discriminator mapping {show(key)} of {pair.phrase} changed from "
+            f"`{old_map[key]}` to `{new_map[key]}`",
+            "discriminator",
+        )
 
 
 # -- oneOf / anyOf / allOf ----------------------------------------------------------------------------
@@ -439,8 +477,10 @@ def _compare_branches(pair: Pair, seen: frozenset[tuple[str, str]]) -> bool:
     context, old, new = pair.context, pair.old, pair.new
     wrapped = False
     if not old.one_of and new.one_of and old.properties:
-        pair.emit("wrapped-in-one-of",
-                  f"{pair.phrase} was restructured into a oneOf; a payload that was valid may no longer be")
+        pair.emit(
+            "wrapped-in-one-of",
+            f"{pair.phrase} was restructured into a oneOf; a payload that was valid may no longer be",
+        )
         wrapped = True
     for keyword, suffix, old_list, new_list in (
         ("oneOf", "one-of", old.one_of, new.one_of),
@@ -451,7 +491,10 @@ def _compare_branches(pair: Pair, seen: frozenset[tuple[str, str]]) -> bool:
             continue  # allOf is merged: writing a schema as branches (or back) changes nothing by itself
         if wrapped and keyword == "oneOf":
             continue
-        old_keyed, new_keyed = _keyed(context, context.old.doc, old_list), _keyed(context, context.new.doc, new_list)
+        old_keyed, new_keyed = (
+            _keyed(context, context.old.doc, old_list),
+            _keyed(context, context.new.doc, new_list),
+        )
         added = [key for key in new_keyed if key not in old_keyed]
         removed = [key for key in old_keyed if key not in new_keyed]
         for keys, word, doc, keyed, side in (
@@ -465,14 +508,24 @@ def _compare_branches(pair: Pair, seen: frozenset[tuple[str, str]]) -> bool:
             for selected, extra in ((plain, ""), (notes, "-annotation-only")):
                 if selected:
                     names = ", ".join(branch_label(key) for key in selected)
-                    pair.emit(f"{suffix}-{word}{extra}", f"{word} {names} {side} the {keyword} list of {pair.phrase}",
-                              keyword)
+                    pair.emit(
+                        f"{suffix}-{word}{extra}",
+                        f"{word} {names} {side} the {keyword} list of {pair.phrase}",
+                        keyword,
+                    )
         if keyword == "allOf":
             continue  # matched allOf branches are compared through the merged schema
         for key, old_sub in old_keyed.items():
             if key in new_keyed:
-                _walk(context, old_sub, new_keyed[key], pair.where,
-                      (*pair.path, f"{keyword}[{branch_label(key)}]"), seen, pair.hidden)
+                _walk(
+                    context,
+                    old_sub,
+                    new_keyed[key],
+                    pair.where,
+                    (*pair.path, f"{keyword}[{branch_label(key)}]"),
+                    seen,
+                    pair.hidden,
+                )
     return wrapped
 
 
@@ -494,15 +547,27 @@ def _compare_properties(pair: Pair, seen: frozenset[tuple[str, str]], wrapped: b
         if where.request:
             if was.flag("readOnly"):
                 continue
-            rule_id = "request-property-removed-and-rejected" if new.additional is False else "request-property-removed"
-            extra = "; the object rejects unknown fields, so clients that still send it get an error" if (
-                new.additional is False) else ""
+            rule_id = (
+                "request-property-removed-and-rejected"
+                if new.additional is False
+                else "request-property-removed"
+            )
+            extra = (
+                "; the object rejects unknown fields, so clients that still send it get an error"
+                if (new.additional is False)
+                else ""
+            )
             context.emit(rule_id, location, f"removed the {phrase}{extra}", new.location, sub[1])
         else:
             kind = "required" if name in old.required else "optional"
             hidden = "write-only-" if was.flag("writeOnly") else ""
-            context.emit(f"response-{kind}-{hidden}property-removed", location, f"removed the {kind} {phrase}",
-                         new.location, sub[1])
+            context.emit(
+                f"response-{kind}-{hidden}property-removed",
+                location,
+                f"removed the {kind} {phrase}",
+                new.location,
+                sub[1],
+            )
 
     for name, sub in new.properties.items():
         part = (*path, name)
@@ -532,8 +597,13 @@ def _compare_properties(pair: Pair, seen: frozenset[tuple[str, str]], wrapped: b
         for flag, words in (("readOnly", "read-only"), ("writeOnly", "write-only")):
             if now.flag(flag) != was.flag(flag):
                 state = words if now.flag(flag) else f"not-{words}"
-                context.emit(f"{side}-{kind}-property-became-{state}", location,
-                             f"{phrase} {'became' if now.flag(flag) else 'is no longer'} {words}", sub[1], old_sub[1])
+                context.emit(
+                    f"{side}-{kind}-property-became-{state}",
+                    location,
+                    f"{phrase} {'became' if now.flag(flag) else 'is no longer'} {words}",
+                    sub[1],
+                    old_sub[1],
+                )
         child = Pair(context, was, now, where, part, hidden)
         if where.request and not now.flag("readOnly"):
             if required and not was_required:
@@ -551,16 +621,32 @@ def _compare_properties(pair: Pair, seen: frozenset[tuple[str, str]], wrapped: b
 
     location, phrase = where.location_of(path), where.phrase_of(path)
     if where.request and old.additional is not False and new.additional is False:
-        context.emit("request-body-additional-properties-disallowed", location,
-                     f"{phrase} no longer accepts unknown fields (additionalProperties: false)",
-                     join_pointer(new.location, "additionalProperties"))
+        context.emit(
+            "request-body-additional-properties-disallowed",
+            location,
+            f"{phrase} no longer accepts unknown fields (additionalProperties: false)",
+            join_pointer(new.location, "additionalProperties"),
+        )
     elif where.request and old.additional is False and new.additional is not False:
-        context.emit("request-body-additional-properties-allowed", location, f"{phrase} now accepts unknown fields",
-                     new.location)
+        context.emit(
+            "request-body-additional-properties-allowed",
+            location,
+            f"{phrase} now accepts unknown fields",
+            new.location,
+        )
     elif not where.request and old.additional is False and new.additional is not False:
-        context.emit("response-property-additional-properties-allowed", location,
-                     f"{phrase} may now carry fields it does not document; clients that ignore unknown "
-                     "fields are unaffected", new.location, old.location)
+        context.emit(
+            "response-property-additional-properties-allowed",
+            location,
+            f"{phrase} may now carry fields it does not document; clients that ignore unknown "
+            "fields are unaffected",
+            new.location,
+            old.location,
+        )
     elif not where.request and old.additional is not False and new.additional is False:
-        context.emit("response-property-additional-properties-disallowed", location,
-                     f"{phrase} no longer carries unknown fields", join_pointer(new.location, "additionalProperties"))
+        context.emit(
+            "response-property-additional-properties-disallowed",
+            location,
+            f"{phrase} no longer carries unknown fields",
+            join_pointer(new.location, "additionalProperties"),
+        )
