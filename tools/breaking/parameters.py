@@ -125,7 +125,7 @@ def _compare_one(context: Context, old: Parameter, new: Parameter) -> None:
         context.emit(
             "request-parameter-style-changed",
             label,
-            f"the style of {what} changed from `{old.style}` to `{new.style}`; clients serialize it the old way",
+            f"the style of {what} changed from `{old.style}` to `{new.style}`; clients encode it the old way",
             join_pointer(new.location, "style"),
             old.location,
         )

@@ -859,7 +859,7 @@ _FIXED = {
     "api-removed-with-deprecation": "a deprecated operation was removed",
     "api-removed-before-sunset": "a deprecated operation was removed before its sunset date",
     "api-deprecated-sunset-parse": "an operation was deprecated with a sunset date that cannot be parsed",
-    "api-deprecated-sunset-missing": "an operation was deprecated without the sunset date the policy requires",
+    "api-deprecated-sunset-missing": "an operation was deprecated without the sunset date policy asks for",
     "api-sunset-date-too-small": "an operation's sunset date is earlier than the deprecation policy allows",
     "api-sunset-date-changed-too-small": "a deprecated operation's sunset date moved earlier than allowed",
     "sunset-deleted": "a deprecated operation's sunset date was removed",
@@ -873,7 +873,7 @@ _FIXED = {
     "api-schema-removed": "a schema was removed from components",
     "api-version-not-bumped": "a breaking change, but info.version is unchanged",
     "api-version-decreased": "a breaking change, and info.version decreased",
-    "api-major-version-not-bumped": "a breaking change, but the major version of info.version did not increase",
+    "api-major-version-not-bumped": "a breaking change, but the major version did not increase",
     "api-security-added": "an operation security requirement was added",
     "api-security-removed": "an operation security requirement was removed",
     "api-global-security-added": "an API-wide security requirement was added",
@@ -909,7 +909,7 @@ _FIXED = {
     "response-media-type-removed": "a response media type was removed",
     "response-media-type-added": "a response media type was added",
     "response-media-type-name-changed": "a response media type was renamed",
-    "response-media-type-name-generalized": "a response media type was renamed to a wider one (e.g. a wildcard)",
+    "response-media-type-name-generalized": "a response media type was renamed to a wider one (a wildcard)",
     "response-media-type-name-specialized": "a response media type was renamed to a narrower one",
     "required-response-header-removed": "a required response header was removed",
     "optional-response-header-removed": "an optional response header was removed",
@@ -928,16 +928,13 @@ def describe(rule_id: str) -> str:
     """A one-line meaning built from the id's subject and change."""
     if rule_id in _FIXED:
         return _FIXED[rule_id]
-    for prefix, subject in _SUBJECTS:
-        if rule_id.startswith(prefix):
-            rest = rule_id[len(prefix) :]
-            break
+    subject, rest = next(
+        (words, rule_id[len(prefix) :]) for prefix, words in _SUBJECTS if rule_id.startswith(prefix)
+    )
     if rest in _PHRASES:
         what = _PHRASES[rest]
     else:
         keyword, _, action = rest.rpartition("-")
-        if keyword.endswith("-value") and action in ("added", "removed", "changed"):
-            pass
         name = _KEYWORDS.get(keyword, keyword.replace("-", " "))
         what = {
             "set": f"{name} set where there was none",

@@ -92,8 +92,8 @@ def normalize(document: Document, node: Any, location: str, active: frozenset[st
     if "not" in node:
         schema.not_ = (node["not"], join_pointer(location, "not"))
     for branch, branch_location in schema.all_of:
-        target = document.target_of(branch["$ref"], branch_location) if _is_ref(branch) else branch_location
-        if target in active:
+        included = document.target_of(branch["$ref"], branch_location) if _is_ref(branch) else branch_location
+        if included in active:
             continue  # the branch includes the schema being merged: it adds nothing
         _merge(schema, normalize(document, branch, branch_location, active))
     return schema
@@ -147,7 +147,7 @@ def branch_key(document: Document, sub: Sub, index: int) -> str:
     if _is_ref(node):
         return "ref:" + (str(node["$ref"]).rpartition("/")[2] or str(node["$ref"]))
     if isinstance(node, dict) and isinstance(node.get("title"), str):
-        return "title:" + node["title"]
+        return "title:" + str(node["title"])
     return f"#{index}"
 
 

@@ -560,9 +560,9 @@ def _compare_properties(pair: Pair, seen: frozenset[tuple[str, str]], wrapped: b
             context.emit(rule_id, location, f"removed the {phrase}{extra}", new.location, sub[1])
         else:
             kind = "required" if name in old.required else "optional"
-            hidden = "write-only-" if was.flag("writeOnly") else ""
+            write_only = "write-only-" if was.flag("writeOnly") else ""
             context.emit(
-                f"response-{kind}-{hidden}property-removed",
+                f"response-{kind}-{write_only}property-removed",
                 location,
                 f"removed the {kind} {phrase}",
                 new.location,
@@ -586,13 +586,13 @@ def _compare_properties(pair: Pair, seen: frozenset[tuple[str, str]], wrapped: b
                 else:
                     rule_id = f"new-{kind}-request-property"
             else:
-                hidden = "write-only-" if now.flag("writeOnly") else ""
-                rule_id = f"response-{kind}-{hidden}property-added"
+                write_only = "write-only-" if now.flag("writeOnly") else ""
+                rule_id = f"response-{kind}-{write_only}property-added"
             context.emit(rule_id, location, f"added the {kind} {phrase}", sub[1])
             continue
         old_sub = old.properties[name]
         was = normalize(context.old.doc, *old_sub)
-        hidden = now.flag(hide) or (was.flag(hide) and now.flag(hide))
+        hidden = pair.hidden or now.flag(hide)
         side = "request" if where.request else "response"
         for flag, words in (("readOnly", "read-only"), ("writeOnly", "write-only")):
             if now.flag(flag) != was.flag(flag):

@@ -146,7 +146,8 @@ def compare_security_schemes(context: Context) -> None:
         if old.get("type") != new.get("type"):
             emit(
                 "api-security-component-type-changed",
-                f"the type of the security scheme `{name}` changed from `{old.get('type')}` to `{new.get('type')}`",
+                f"the type of the security scheme `{name}` changed "
+                f"from `{old.get('type')}` to `{new.get('type')}`",
             )
         old_flows, new_flows = old.get("flows") or {}, new.get("flows") or {}
         for flow, new_flow in new_flows.items():
