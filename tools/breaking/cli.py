@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .compare import compare
+from .context import Options
 from .ignore import IgnoreFileError, apply_ignore, load_ignore
 from .loader import SpecError, load_file, load_git
 from .render import FORMATS, RENDERERS, Report
-from .context import Options
 from .rules import NOT_APPLICABLE, RULES, Level
 
 DEFAULT_SPEC = "openapi/csbs-restore.yaml"
