@@ -158,10 +158,14 @@ def _compare_operation(context: Context, old: Operation, new: Operation) -> None
 def _stability(context: Context, old: Operation, new: Operation) -> bool | None:
     """Report invalid or changed stability levels; None when one of them cannot be read."""
     levels = []
+    unchanged = old.operation.get(lifecycle.STABILITY) == new.operation.get(lifecycle.STABILITY)
     for operation, side in ((old, "old"), (new, "new")):
         try:
             levels.append(lifecycle.stability_of(operation.operation))
         except lifecycle.BadValue as error:
+            levels.append("invalid")
+            if unchanged:
+                break  # not this change's doing: said once, when the value was written
             location = operation.location
             context.emit(
                 "api-invalid-stability-level",
@@ -170,7 +174,6 @@ def _stability(context: Context, old: Operation, new: Operation) -> bool | None:
                 join_pointer(location, lifecycle.STABILITY) if side == "new" else None,
                 join_pointer(location, lifecycle.STABILITY) if side == "old" else None,
             )
-            levels.append("invalid")
     if "invalid" in levels:
         return None
     before, after = levels
