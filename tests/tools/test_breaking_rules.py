@@ -23,12 +23,6 @@ from tools.breaking.context import Options
 WITHOUT_FIXTURE = frozenset(
     {
         "new-request-path-parameter",
-        "request-parameter-property-type-specialized",
-        "request-body-type-compatible",
-        "request-property-type-compatible",
-        "response-body-type-compatible",
-        "response-property-type-compatible",
-        "response-mediatype-enum-value-removed",
     }
 )
 

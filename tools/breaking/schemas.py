@@ -170,8 +170,10 @@ def _compare_type(pair: Pair) -> bool:
         suffixes: tuple[str, ...]
         if widened:
             suffixes = ("type-generalized",)
-        elif narrowed and not where.request:
-            suffixes = ("type-specialized",)
+        elif narrowed:
+            # A narrower request type refuses values (type-changed, ERR) unless the subject
+            # has its own "specialized" rule (oasdiff: a property of a parameter).
+            suffixes = ("type-specialized",) if not where.request else ("type-specialized", "type-changed")
         elif loose:
             suffixes = ("type-compatible", "type-generalized" if where.request else "type-specialized")
         else:
