@@ -120,3 +120,14 @@ def test_make_passes_the_workflow_variables_to_a_valid_command_line() -> None:
         assert parsed.format == expected_format
         if "FAIL_ON=ERR" in call:
             assert parsed.fail_on == "ERR"
+
+
+def test_json_report_lands_in_the_uploaded_artifact() -> None:
+    runs = [str(step.get("run", "")) for step in _steps()]
+    report = next(run for run in runs if "FORMAT=json" in run)
+    assert report.startswith("make --silent breaking") and report.endswith(">> build/breaking-changes.json")
+    names = [str(step.get("name", "")) for step in _steps()]
+    json_step = next(
+        index for index, step in enumerate(_steps()) if "FORMAT=json" in str(step.get("run", ""))
+    )
+    assert json_step < names.index("Upload the docs")

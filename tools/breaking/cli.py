@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .compare import compare
+from .context import Options
 from .ignore import IgnoreFileError, apply_ignore, load_ignore
 from .loader import SpecError, load_file, load_git
 from .render import FORMATS, RENDERERS, Report
-from .rules import RULES, Level
+from .rules import NOT_APPLICABLE, RULES, Level
 
 DEFAULT_SPEC = "openapi/csbs-restore.yaml"
 DEFAULT_IGNORE = "openapi/breaking-ignore.yaml"
@@ -22,7 +23,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.breaking",
         description="Report what changed in the OpenAPI contract and whether it breaks clients.",
-        epilog="Exit status: 0 without changes at or above --fail-on, 1 with such changes, 2 on bad input.",
+        epilog=(
+            "--format json prints oasdiff's changelog JSON: an array of changes with id, text, level "
+            "(3 ERR, 2 WARN, 1 INFO), operation (the method), operationId, path, section, baseSource and "
+            "revisionSource ({file, line, column}), fingerprint, and location (what an ignore entry "
+            "matches); accepted (ignored) changes are left out, as oasdiff leaves them out. "
+            "Exit status: 0 without changes at or above --fail-on, 1 with such changes, 2 on bad input."
+        ),
     )
     old = parser.add_mutually_exclusive_group()
     old.add_argument("--base", metavar="REF", help="git ref of the old contract (e.g. HEAD~1, origin/main)")
@@ -45,16 +52,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     ignore.add_argument("--no-ignore", action="store_true", help="report every change, ignore file or not")
     parser.add_argument(
-        "--list-rules", action="store_true", help="print every rule id with its level and exit"
+        "--deprecation-days-beta",
+        type=int,
+        default=0,
+        metavar="N",
+        help="a deprecated beta element needs a sunset date at least N days ahead (default 0)",
+    )
+    parser.add_argument(
+        "--deprecation-days-stable",
+        type=int,
+        default=0,
+        metavar="N",
+        help="a deprecated stable element needs a sunset date at least N days ahead (default 0)",
+    )
+    parser.add_argument(
+        "--version-policy",
+        action="store_true",
+        help="also say when a change that may break clients comes without a new info.version",
+    )
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule id with its level and meaning, then the oasdiff ids that do not apply",
     )
     return parser
 
 
 def _list_rules() -> str:
-    width = max(len(rule_id) for rule_id in RULES)
-    return "".join(
-        f"{rule.level.name:<4}  {rule.id:<{width}}  {rule.description}\n" for rule in RULES.values()
-    )
+    width = max(len(rule_id) for rule_id in (*RULES, *NOT_APPLICABLE))
+    lines = [f"{rule.level.name:<4}  {rule.id:<{width}}  {rule.description}\n" for rule in RULES.values()]
+    lines.append(f"\noasdiff ids that cannot occur in an OpenAPI 3.0 document ({len(NOT_APPLICABLE)}):\n")
+    lines += [f"n/a   {rule_id:<{width}}  {why}\n" for rule_id, why in NOT_APPLICABLE.items()]
+    return "".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,7 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             new = load_file(repo / args.spec)
             new.label, new.path = f"{args.spec} (working tree)", args.spec
         try:
-            changes = compare(old, new)
+            options = Options(
+                deprecation_days_beta=args.deprecation_days_beta,
+                deprecation_days_stable=args.deprecation_days_stable,
+                version_policy=args.version_policy,
+            )
+            changes = compare(old, new, options)
         except (AttributeError, TypeError, KeyError, ValueError, IndexError) as error:
             # A document that parses but is not OpenAPI-shaped (a list where a mapping belongs...).
             raise SpecError(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .rules import Change, Level
+from .rules import Change, Level, Source
 
 FORMATS = ("text", "json", "markdown", "githubactions", "changelog")
 _HEADINGS = {
@@ -54,6 +55,8 @@ class Report:
 
 def _operation_title(changes: list[Change]) -> str:
     first = changes[0]
+    if not first.operation:
+        return "Whole document"
     return f"{first.operation} ({first.operation_id})" if first.operation_id else first.operation
 
 
@@ -70,29 +73,40 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _source(source: Source | None) -> dict[str, object] | None:
+    return None if source is None else {"file": source.file, "line": source.line, "column": source.column}
+
+
+def fingerprint(change: Change) -> str:
+    """A short stable hash of what the change is and where, to track it across runs."""
+    key = "\x00".join((change.rule_id, change.method, change.path, change.location))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
 def render_json(report: Report) -> str:
-    document = {
-        "base": report.base,
-        "revision": report.revision,
-        "summary": {level.name: report.count(level) for level in sorted(Level, reverse=True)}
-        | {"ignored": len(report.ignored)},
-        "changes": [
-            {
-                "id": change.rule_id,
-                "level": change.level.name,
-                "operation": change.operation,
-                "operationId": change.operation_id,
-                "location": change.location,
-                "message": change.message,
-                "pointer": change.pointer,
-                "line": change.line,
-                "ignored": change.ignored,
-                "reason": change.ignored_reason,
-            }
-            for change in report.changes
-        ],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """oasdiff's `changelog --format json`: an array of changes, ignored ones left out.
+
+    Fields as oasdiff names them: id, text, level (3 ERR, 2 WARN, 1 INFO), operation (the
+    method), operationId, path, section, baseSource / revisionSource ({file, line, column}),
+    fingerprint; plus `location` (what an ignore entry matches). Empty fields are omitted.
+    """
+    changes = []
+    for change in report.counted:
+        item: dict[str, object] = {
+            "id": change.rule_id,
+            "text": change.message,
+            "level": int(change.level),
+            "operation": change.method,
+            "operationId": change.operation_id,
+            "path": change.path,
+            "section": change.section,
+            "baseSource": _source(change.base_source),
+            "revisionSource": _source(change.revision_source),
+            "fingerprint": fingerprint(change),
+            "location": change.location,
+        }
+        changes.append({key: value for key, value in item.items() if value not in (None, "")})
+    return json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
 
 
 def _cell(text: str) -> str:
@@ -155,11 +169,13 @@ def render_githubactions(report: Report) -> str:
     """Workflow commands: one annotation per counted change, on the changed line of the new spec."""
     lines = []
     for change in report.counted:
-        properties = [f"file={_escape_property(report.file)}"]
+        file = change.revision_source.file if change.revision_source is not None else report.file
+        properties = [f"file={_escape_property(file)}"]
         if change.line is not None:
             properties.append(f"line={change.line}")
         properties.append(f"title={_escape_property(change.rule_id)}")
-        message = _escape_data(f"{change.operation}: {change.message}")
+        where = f"{change.operation}: " if change.operation else ""
+        message = _escape_data(f"{where}{change.message}")
         lines.append(f"::{_ANNOTATION[change.level]} {','.join(properties)}::{message}")
     lines.append(f"Contract review: {report.summary()}")
     return "\n".join(lines) + "\n"
