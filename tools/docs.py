@@ -25,8 +25,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
+
+from server.openapi import PointerError, child, resolve_pointer
 
 DEFAULT_SPEC = "openapi/csbs-restore.yaml"
 ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png")
@@ -76,7 +79,7 @@ def _check_bundle(node: Any, document: dict[str, Any], pointer: str = "") -> Non
                 raise DocsError(f"#{pointer}: key {key!r} is not a string (quote it in the YAML)")
             if key == "$ref" and isinstance(value, str):
                 _check_ref(value, document, pointer)
-            _check_bundle(value, document, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
+            _check_bundle(value, document, child(pointer, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
             _check_bundle(value, document, f"{pointer}/{index}")
@@ -89,12 +92,10 @@ def _check_bundle(node: Any, document: dict[str, Any], pointer: str = "") -> Non
 def _check_ref(ref: str, document: dict[str, Any], pointer: str) -> None:
     if not ref.startswith("#/"):
         raise DocsError(f"#{pointer}: $ref {ref!r} points outside the file; the contract must be one file")
-    target: Any = document
-    for token in ref[2:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        if not isinstance(target, dict) or token not in target:
-            raise DocsError(f"#{pointer}: $ref {ref!r} does not resolve")
-        target = target[token]
+    try:
+        resolve_pointer(document, unquote(ref[1:]))
+    except PointerError:
+        raise DocsError(f"#{pointer}: $ref {ref!r} does not resolve") from None
 
 
 def _swagger_ui_dist() -> Path:

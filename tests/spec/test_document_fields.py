@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.spec_lint import Document, Located
+from server.openapi import Document, Located
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO / "openapi" / "csbs-restore.yaml"

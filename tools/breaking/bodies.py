@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.openapi import child
+
 from .context import Context
-from .document import join_pointer
 from .schemas import Where, compare_schema
 
 JSON = "application/json"
@@ -21,10 +22,10 @@ def strongly_typed(media_type: str) -> bool:
 def compare_request_body(
     context: Context, old_op: dict[str, Any], new_op: dict[str, Any], old_location: str, new_location: str
 ) -> None:
-    old_body, old_body_location = None, join_pointer(old_location, "requestBody")
+    old_body, old_body_location = None, child(old_location, "requestBody")
     if "requestBody" in old_op:
         old_body, old_body_location, _ = context.old.doc.deref(old_op["requestBody"], old_body_location)
-    new_body, new_body_location = None, join_pointer(new_location, "requestBody")
+    new_body, new_body_location = None, child(new_location, "requestBody")
     if "requestBody" in new_op:
         new_body, new_body_location, _ = context.new.doc.deref(new_op["requestBody"], new_body_location)
     if isinstance(new_body, dict) and not isinstance(old_body, dict):
@@ -86,7 +87,7 @@ def compare_content(
     (old_owner, old_location), (new_owner, new_location) = old, new
     old_content = old_owner.get("content") or {}
     new_content = new_owner.get("content") or {}
-    content_location = join_pointer(new_location, "content")
+    content_location = child(new_location, "content")
     subject = "request body" if request else f"response {status}"
     side = "the request body" if request else f"the {status} response"
     removed = [media_type for media_type in old_content if media_type not in new_content]
@@ -97,8 +98,8 @@ def compare_content(
             f"response-media-type-name-{how}",
             f"{subject} {added[0]}",
             f"the media type of {side} changed from `{removed[0]}` to `{added[0]}`",
-            join_pointer(content_location, added[0]),
-            join_pointer(old_location, "content", removed[0]),
+            child(content_location, added[0]),
+            child(old_location, "content", removed[0]),
         )
         pairs = [(removed[0], added[0])]
     else:
@@ -109,29 +110,29 @@ def compare_content(
                 f"{subject} {media_type}",
                 f"removed the media type `{media_type}` from {side}",
                 content_location,
-                join_pointer(old_location, "content", media_type),
+                child(old_location, "content", media_type),
             )
         for media_type in added:
             context.emit(
                 f"{prefix}-media-type-added",
                 f"{subject} {media_type}",
                 f"added the media type `{media_type}` to {side}",
-                join_pointer(content_location, media_type),
+                child(content_location, media_type),
             )
         pairs = [(media_type, media_type) for media_type in new_content if media_type in old_content]
     for old_type, new_type in pairs:
         old_media, new_media = old_content[old_type], new_content[new_type]
         if not isinstance(old_media, dict) or not isinstance(new_media, dict):
             continue
-        media_location = join_pointer(content_location, new_type)
-        old_media_location = join_pointer(old_location, "content", old_type)
+        media_location = child(content_location, new_type)
+        old_media_location = child(old_location, "content", old_type)
         direction = "request" if request else "response"
         if "schema" not in old_media and "schema" in new_media:
             context.emit(
                 f"{direction}-body-media-type-schema-added",
                 f"{subject} {new_type}",
                 f"{side} (`{new_type}`) got a schema",
-                join_pointer(media_location, "schema"),
+                child(media_location, "schema"),
                 old_media_location,
             )
         elif "schema" in old_media and "schema" not in new_media:
@@ -155,7 +156,7 @@ def compare_content(
             )
             compare_schema(
                 context,
-                (old_media["schema"], join_pointer(old_media_location, "schema")),
-                (new_media["schema"], join_pointer(media_location, "schema")),
+                (old_media["schema"], child(old_media_location, "schema")),
+                (new_media["schema"], child(media_location, "schema")),
                 where,
             )

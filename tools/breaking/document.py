@@ -1,7 +1,8 @@
 """An OpenAPI document split over one or more files: load it, follow `$ref`s, find source lines.
 
-This module is a general document model with no knowledge of what its callers do with the
-document (it imports nothing else from this package):
+This module adds, to the kit's document model (`server/openapi.py`: JSON pointers, YAML
+parsing, operations), documents split over files; it knows nothing of what its callers do with
+the document (it imports nothing else from this package):
 
     document = load_document("openapi/api.yaml", FileReader())
     node, location, refs = document.deref(document.root, document.root_location)
@@ -31,10 +32,11 @@ from typing import Any
 
 import yaml
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from server import openapi
+from server.openapi import HTTP_METHODS as METHODS
+from server.openapi import child, split_pointer
+
 GIT_TIMEOUT_SECONDS = 60
-# libyaml's loader is ~10x faster than the pure-Python one; PyYAML wheels ship it.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Reader = Callable[[str], str]  # file path (as given to load_document, then joined) -> its text
 
@@ -43,40 +45,21 @@ class SpecError(Exception):
     """Bad input: a document that cannot be read, parsed or resolved. The message is for people."""
 
 
-def escape_token(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def split_pointer(pointer: str) -> list[str]:
-    if pointer in ("", "/"):
-        return []
-    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.lstrip("/").split("/")]
-
-
-def join_pointer(pointer: str, *tokens: str | int) -> str:
-    """Append tokens to a JSON pointer or to a location (`file#pointer`): both end in a pointer."""
-    return pointer + "".join("/" + escape_token(str(token)) for token in tokens)
-
-
 def split_location(location: str) -> tuple[str, str]:
     file, _, pointer = location.partition("#")
     return file, pointer
 
 
 def resolve_pointer(node: Any, pointer: str) -> Any:
-    for token in split_pointer(pointer):
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise SpecError(f"$ref target #{pointer} does not exist")
-    return node
+    try:
+        return openapi.resolve_pointer(node, pointer)
+    except openapi.PointerError:
+        raise SpecError(f"$ref target #{pointer} does not exist") from None
 
 
 def parse_text(text: str, label: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)
+        return openapi.parse_yaml(text)
     except yaml.YAMLError as error:
         raise SpecError(f"{label}: not valid YAML or JSON: {error}") from error
 
@@ -93,7 +76,7 @@ class SourceFile:
     def _root_node(self) -> yaml.Node | None:
         if self._nodes is False:
             try:
-                self._nodes = yaml.compose(self.text, Loader=_Loader)
+                self._nodes = yaml.compose(self.text, Loader=openapi.YamlLoader)
             except yaml.YAMLError:
                 self._nodes = None
         return self._nodes if isinstance(self._nodes, yaml.Node) else None
@@ -146,7 +129,7 @@ class Document:
 
     def location(self, *tokens: str | int) -> str:
         """The location of a node of the root file, from its pointer tokens."""
-        return join_pointer(self.root_location, *tokens)
+        return child(self.root_location, *tokens)
 
     def get(self, location: str) -> Any:
         file, pointer = split_location(location)
@@ -201,7 +184,7 @@ class Document:
                 operation = item.get(method)
                 if isinstance(operation, dict):
                     yield Operation(
-                        str(path), method, item, operation, item_location, join_pointer(item_location, method)
+                        str(path), method, item, operation, item_location, child(item_location, method)
                     )
 
 

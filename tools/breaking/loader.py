@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.openapi import child, split_pointer
+
 from .document import (
     Document,
     FileReader,
@@ -16,17 +18,15 @@ from .document import (
     SpecError,
     TextReader,
     git,
-    join_pointer,
     load_document,
     resolve_pointer,
     split_location,
-    split_pointer,
 )
 
 __all__ = [
     "Spec",
     "SpecError",
-    "join_pointer",
+    "child",
     "load_file",
     "load_git",
     "parse_spec",

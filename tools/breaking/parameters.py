@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from server.openapi import child
+
 from . import lifecycle
 from .context import Context
-from .document import Document, Operation, join_pointer
+from .document import Document, Operation
 from .schemas import Where, compare_schema
 
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
@@ -48,7 +50,7 @@ def parameters_of(document: Document, operation: Operation) -> dict[tuple[str, s
         (operation.operation, operation.location, False),
     ):
         for index, raw in enumerate(owner.get("parameters") or []):
-            node, location, _ = document.deref(raw, join_pointer(owner_location, "parameters", index))
+            node, location, _ = document.deref(raw, child(owner_location, "parameters", index))
             if isinstance(node, dict) and "name" in node and "in" in node:
                 where, name = str(node["in"]), str(node["name"])
                 key = (where, name.lower() if where == "header" else name)
@@ -58,12 +60,12 @@ def parameters_of(document: Document, operation: Operation) -> dict[tuple[str, s
 
 def _schema_of(parameter: Parameter) -> tuple[Any, str] | None:
     if "schema" in parameter.node:
-        return parameter.node["schema"], join_pointer(parameter.location, "schema")
+        return parameter.node["schema"], child(parameter.location, "schema")
     content = parameter.node.get("content")
     if isinstance(content, dict) and content:
         media_type, media = next(iter(content.items()))
         if isinstance(media, dict) and "schema" in media:
-            return media["schema"], join_pointer(parameter.location, "content", media_type, "schema")
+            return media["schema"], child(parameter.location, "content", media_type, "schema")
     return None
 
 
@@ -113,7 +115,7 @@ def _compare_one(context: Context, old: Parameter, new: Parameter) -> None:
             "request-parameter-became-required",
             label,
             f"{what} became required",
-            join_pointer(new.location, "required"),
+            child(new.location, "required"),
             old.location,
         )
     elif old.required and not new.required:
@@ -126,7 +128,7 @@ def _compare_one(context: Context, old: Parameter, new: Parameter) -> None:
             "request-parameter-style-changed",
             label,
             f"the style of {what} changed from `{old.style}` to `{new.style}`; clients encode it the old way",
-            join_pointer(new.location, "style"),
+            child(new.location, "style"),
             old.location,
         )
     if old.explode != new.explode:
@@ -134,7 +136,7 @@ def _compare_one(context: Context, old: Parameter, new: Parameter) -> None:
             "request-parameter-explode-changed",
             label,
             f"explode of {what} changed from {str(old.explode).lower()} to {str(new.explode).lower()}",
-            join_pointer(new.location, "explode"),
+            child(new.location, "explode"),
             old.location,
         )
     old_reserved, new_reserved = old.node.get("allowReserved") is True, new.node.get("allowReserved") is True
@@ -176,7 +178,7 @@ def _lifecycle(context: Context, old: Parameter, new: Parameter) -> None:
             f"request-parameter-{suffix}",
             label,
             f"{what} was deprecated{detail}",
-            join_pointer(new.location, "deprecated"),
+            child(new.location, "deprecated"),
             old.location,
         )
     elif was and not now:
@@ -226,7 +228,7 @@ def _sunset_changed(
             (prefix or "api-") + "sunset-date-changed-too-small",
             label,
             f"the sunset date of {what} moved from {before} to {after}, less than {days} days ahead",
-            join_pointer(new_location, lifecycle.SUNSET),
+            child(new_location, lifecycle.SUNSET),
             old_location,
         )
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from server.openapi import child
+
 from . import lifecycle
 from .bodies import compare_request_body
 from .context import Context
-from .document import Document, Operation, join_pointer
+from .document import Document, Operation
 from .parameters import compare_parameters, parameters_of, sunset_changed
 from .responses import compare_responses
 from .security import compare_operation_security
@@ -110,28 +112,24 @@ def _compare_operation(context: Context, old: Operation, new: Operation) -> None
             "api-operation-id-removed",
             "operationId",
             f"operationId {what}; generated clients rename the function for this operation",
-            join_pointer(new.location, "operationId"),
-            join_pointer(old.location, "operationId"),
+            child(new.location, "operationId"),
+            child(old.location, "operationId"),
         )
     elif new_id and not old_id:
         context.emit(
             "api-operation-id-added",
             "operationId",
             f"operationId `{new_id}` was added",
-            join_pointer(new.location, "operationId"),
+            child(new.location, "operationId"),
         )
     old_tags = [tag for tag in old_op.get("tags") or [] if isinstance(tag, str)]
     new_tags = [tag for tag in new_op.get("tags") or [] if isinstance(tag, str)]
     for tag in old_tags:
         if tag not in new_tags:
-            context.emit(
-                "api-tag-removed", "tags", f"removed the tag `{tag}`", join_pointer(new.location, "tags")
-            )
+            context.emit("api-tag-removed", "tags", f"removed the tag `{tag}`", child(new.location, "tags"))
     for tag in new_tags:
         if tag not in old_tags:
-            context.emit(
-                "api-tag-added", "tags", f"added the tag `{tag}`", join_pointer(new.location, "tags")
-            )
+            context.emit("api-tag-added", "tags", f"added the tag `{tag}`", child(new.location, "tags"))
     compare_operation_security(context, old, new)
 
     renamed: dict[str, str] = {}
@@ -171,8 +169,8 @@ def _stability(context: Context, old: Operation, new: Operation) -> bool | None:
                 "api-invalid-stability-level",
                 "x-stability-level",
                 f"in the {side} spec, {error}",
-                join_pointer(location, lifecycle.STABILITY) if side == "new" else None,
-                join_pointer(location, lifecycle.STABILITY) if side == "old" else None,
+                child(location, lifecycle.STABILITY) if side == "new" else None,
+                child(location, lifecycle.STABILITY) if side == "old" else None,
             )
     if "invalid" in levels:
         return None
@@ -185,15 +183,15 @@ def _stability(context: Context, old: Operation, new: Operation) -> bool | None:
             f"api-stability-{word}",
             "x-stability-level",
             f"the operation's stability level {word} from {before or 'stable'} to {after or 'stable'}",
-            join_pointer(new.location, lifecycle.STABILITY),
-            join_pointer(old.location, lifecycle.STABILITY),
+            child(new.location, lifecycle.STABILITY),
+            child(old.location, lifecycle.STABILITY),
         )
     return True
 
 
 def _deprecation(context: Context, old: Operation, new: Operation) -> None:
     was, now = old.operation.get("deprecated") is True, new.operation.get("deprecated") is True
-    location = join_pointer(new.location, "deprecated")
+    location = child(new.location, "deprecated")
     if now and not was:
         judged = lifecycle.judge_deprecation(new.operation, context.options)
         rule_id = {

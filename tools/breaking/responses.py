@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.openapi import child
+
 from .bodies import compare_content
 from .context import Context
-from .document import join_pointer
 from .schemas import Where, compare_schema
 
 
@@ -15,7 +16,7 @@ def compare_responses(
 ) -> None:
     old_responses = {str(status): value for status, value in (old_op.get("responses") or {}).items()}
     new_responses = {str(status): value for status, value in (new_op.get("responses") or {}).items()}
-    responses_location = join_pointer(new_location, "responses")
+    responses_location = child(new_location, "responses")
     for status in old_responses:
         if status not in new_responses:
             kind = "success" if status.startswith("2") else "non-success"
@@ -24,10 +25,10 @@ def compare_responses(
                 f"response {status}",
                 f"removed the {status} response",
                 responses_location,
-                join_pointer(old_location, "responses", status),
+                child(old_location, "responses", status),
             )
     for status, raw in new_responses.items():
-        status_location = join_pointer(responses_location, status)
+        status_location = child(responses_location, status)
         if status not in old_responses:
             kind = "success" if status.startswith("2") else "non-success"
             context.emit(
@@ -38,7 +39,7 @@ def compare_responses(
             )
             continue
         old_response, old_response_location, _ = context.old.doc.deref(
-            old_responses[status], join_pointer(old_location, "responses", status)
+            old_responses[status], child(old_location, "responses", status)
         )
         response, response_location, _ = context.new.doc.deref(raw, status_location)
         if isinstance(old_response, dict) and isinstance(response, dict):
@@ -54,7 +55,7 @@ def _headers(context: Context, new_side: bool, response: dict[str, Any], locatio
     doc = context.new.doc if new_side else context.old.doc
     found: dict[str, Any] = {}
     for name, raw in (response.get("headers") or {}).items():
-        node, node_location, _ = doc.deref(raw, join_pointer(location, "headers", str(name)))
+        node, node_location, _ = doc.deref(raw, child(location, "headers", str(name)))
         if isinstance(node, dict):
             found[str(name).lower()] = (str(name), node, node_location)
     return found
@@ -72,7 +73,7 @@ def _compare_headers(
                 f"{kind}-response-header-removed",
                 f"response {status} header {name}",
                 f"removed the {kind} header `{name}` from the {status} response",
-                join_pointer(new[1], "headers"),
+                child(new[1], "headers"),
                 header_location,
             )
     for key, (name, header, header_location) in new_headers.items():
@@ -106,7 +107,7 @@ def _compare_headers(
             )
             compare_schema(
                 context,
-                (old_header["schema"], join_pointer(old_header_location, "schema")),
-                (header["schema"], join_pointer(header_location, "schema")),
+                (old_header["schema"], child(old_header_location, "schema")),
+                (header["schema"], child(header_location, "schema")),
                 where,
             )

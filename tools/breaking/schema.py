@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .document import Document, SpecError, join_pointer
+from server.openapi import child
+
+from .document import Document, SpecError
 
 Sub = tuple[Any, str]  # a raw (possibly $ref) subschema and its location
 
@@ -78,19 +80,19 @@ def normalize(document: Document, node: Any, location: str, active: frozenset[st
         required={name for name in node.get("required") or [] if isinstance(name, str)},
     )
     for name, sub in (node.get("properties") or {}).items():
-        schema.properties[str(name)] = (sub, join_pointer(location, "properties", str(name)))
+        schema.properties[str(name)] = (sub, child(location, "properties", str(name)))
     if "items" in node:
-        schema.items = (node["items"], join_pointer(location, "items"))
+        schema.items = (node["items"], child(location, "items"))
     additional = node.get("additionalProperties", True)
     if isinstance(additional, dict):
-        schema.additional = (additional, join_pointer(location, "additionalProperties"))
+        schema.additional = (additional, child(location, "additionalProperties"))
     else:
         schema.additional = bool(additional)
     for keyword, target in (("oneOf", schema.one_of), ("anyOf", schema.any_of), ("allOf", schema.all_of)):
         for index, branch in enumerate(node.get(keyword) or []):
-            target.append((branch, join_pointer(location, keyword, index)))
+            target.append((branch, child(location, keyword, index)))
     if "not" in node:
-        schema.not_ = (node["not"], join_pointer(location, "not"))
+        schema.not_ = (node["not"], child(location, "not"))
     for branch, branch_location in schema.all_of:
         included = document.target_of(branch["$ref"], branch_location) if _is_ref(branch) else branch_location
         if included in active:

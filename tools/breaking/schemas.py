@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from server.openapi import child
+
 from . import lifecycle
 from .context import Context
-from .document import join_pointer
 from .rules import RULES
 from .schema import Schema, Sub, branch_key, branch_label, is_annotation_only, normalize
 
@@ -107,8 +108,8 @@ class Pair:
         rule_id = self.rule_for(*((suffixes,) if isinstance(suffixes, str) else suffixes))
         if rule_id is None:
             return  # oasdiff does not report this change for this subject (e.g. a read-only property)
-        new = join_pointer(self.new.location, keyword) if keyword and keyword in self.new.keywords else None
-        old = join_pointer(self.old.location, keyword) if keyword and keyword in self.old.keywords else None
+        new = child(self.new.location, keyword) if keyword and keyword in self.new.keywords else None
+        old = child(self.old.location, keyword) if keyword and keyword in self.old.keywords else None
         self.context.emit(rule_id, self.location, message, new or self.new.location, old or self.old.location)
 
 
@@ -606,13 +607,13 @@ def _compare_properties(pair: Pair, seen: frozenset[tuple[str, str]], wrapped: b
                     sub[1],
                     old_sub[1],
                 )
-        child = Pair(context, was, now, where, part, hidden)
+        nested = Pair(context, was, now, where, part, hidden)
         if where.request and not now.flag("readOnly"):
             if required and not was_required:
                 suffix = "became-required-with-default" if "default" in now.keywords else "became-required"
-                child.emit(suffix, f"{phrase} became required", "required")
+                nested.emit(suffix, f"{phrase} became required", "required")
             elif was_required and not required:
-                child.emit("became-optional", f"{phrase} became optional")
+                nested.emit("became-optional", f"{phrase} became optional")
         elif not where.request:
             prefix = "response-write-only-property" if now.flag("writeOnly") else "response-property"
             if was_required and not required:
@@ -627,7 +628,7 @@ def _compare_properties(pair: Pair, seen: frozenset[tuple[str, str]], wrapped: b
             "request-body-additional-properties-disallowed",
             location,
             f"{phrase} no longer accepts unknown fields (additionalProperties: false)",
-            join_pointer(new.location, "additionalProperties"),
+            child(new.location, "additionalProperties"),
         )
     elif where.request and old.additional is False and new.additional is not False:
         context.emit(
@@ -650,5 +651,5 @@ def _compare_properties(pair: Pair, seen: frozenset[tuple[str, str]], wrapped: b
             "response-property-additional-properties-disallowed",
             location,
             f"{phrase} no longer carries unknown fields",
-            join_pointer(new.location, "additionalProperties"),
+            child(new.location, "additionalProperties"),
         )

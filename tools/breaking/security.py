@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.openapi import child
+
 from .context import Context
-from .document import Operation, join_pointer
+from .document import Operation
 
 
 def _requirements(value: Any) -> dict[str, dict[str, list[str]]] | None:
@@ -81,8 +83,8 @@ def compare_operation_security(context: Context, old: Operation, new: Operation)
         "api-security",
         old_value,
         new_value,
-        join_pointer(new.location, "security"),
-        join_pointer(old.location, "security"),
+        child(new.location, "security"),
+        child(old.location, "security"),
     )
 
 
