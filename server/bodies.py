@@ -43,11 +43,13 @@ def _reject_constant(name: str) -> Any:
 
 def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """Refuse an object that repeats a name: parsers disagree on which value wins (RFC 8259 §4)."""
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise ValueError(f"the name {errors.shorten(name, 80)!r} appears twice in one object")
-        result[name] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise ValueError(f"the name {errors.shorten(name, 80)!r} appears twice in one object")
+            seen.add(name)
     return result
 
 

@@ -6,12 +6,13 @@ runs, with a `text/plain` 400. The stub promises that every error body is the se
 so `JsonRefusals` wraps uvicorn's protocol (passed to uvicorn as its `http` protocol class) and
 hands it a transport that writes that one answer as JSON instead. It also keeps each
 connection by peer address, so a fault can drop a connection without an answer (ASGI has no
-message for that). The limit on header size is checked by the envelope, once the request's
-headers are complete (uvicorn's httptools protocol sets none).
+message for that), and sends each answer's head and body in one write (one system call, one
+packet). The limit on header size is checked by the envelope, once the request's headers are
+complete (uvicorn's httptools protocol sets none).
 
 Only asyncio's public Protocol and Transport interfaces are used; the inner protocol class is
 the one uvicorn's public `Config` selects for `http="httptools"`. Hand-written because uvicorn
-has no hook for either behaviour; `tests/reliability/` holds it to its promise.
+has no hook for these behaviours; `tests/reliability/` holds it to its promise.
 """
 
 from __future__ import annotations
@@ -77,25 +78,45 @@ CONNECTIONS = Connections()
 
 
 class _Transport(asyncio.Transport):
-    """The transport uvicorn's protocol writes to: the real one, with its parser refusal in JSON."""
+    """The transport uvicorn's protocol writes to: the real one, with its parser refusal in JSON.
+
+    uvicorn writes an answer's status line and headers when the app starts the answer and the
+    body in a second write; the head is held until the body follows (or the loop turn ends),
+    so a whole answer leaves in one send instead of two.
+    """
 
     def __init__(self, real: asyncio.Transport) -> None:
         super().__init__()
         self.real = real
+        self.held: bytes | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         chunk = bytes(data)
         if chunk.startswith(b"HTTP/1.1 400 ") and chunk.endswith(UVICORN_REFUSAL_BODY):
             chunk = refusal_bytes(UNPARSABLE_REQUEST)
+        elif self.held is None and chunk.startswith(b"HTTP/1.1 ") and chunk.endswith(b"\r\n\r\n"):
+            self.held = chunk
+            asyncio.get_running_loop().call_soon(self.flush)
+            return
+        if self.held is not None:
+            chunk, self.held = self.held + chunk, None
         self.real.write(chunk)
+
+    def flush(self) -> None:
+        if self.held is not None:
+            held, self.held = self.held, None
+            if not self.real.is_closing():
+                self.real.write(held)
 
     def writelines(self, list_of_data: Any) -> None:
         self.write(b"".join(list_of_data))
 
     def close(self) -> None:
+        self.flush()
         self.real.close()
 
     def abort(self) -> None:
+        self.held = None
         self.real.abort()
 
     def is_closing(self) -> bool:
@@ -117,12 +138,13 @@ class _Transport(asyncio.Transport):
         self.real.set_write_buffer_limits(high, low)
 
     def get_write_buffer_size(self) -> int:
-        return self.real.get_write_buffer_size()
+        return self.real.get_write_buffer_size() + (len(self.held) if self.held is not None else 0)
 
     def can_write_eof(self) -> bool:
         return self.real.can_write_eof()
 
     def write_eof(self) -> None:
+        self.flush()
         self.real.write_eof()
 
     def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from itertools import chain
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -48,14 +49,14 @@ def _is_slash_variant(path: str) -> bool:
     return errors.is_control_path(path) and not path.startswith(CONTROL_PREFIX + "/ui")
 
 
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    for key, value in headers:
-        if key.lower() == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+def _content_length(state: RequestState) -> int | None:
+    values = state.header_values(b"content-length")
+    if not values:
+        return None
+    try:
+        return int(values[0])
+    except ValueError:
+        return None
 
 
 async def read_body(receive: Receive, limit: int) -> tuple[bytes, bool, bool]:
@@ -161,11 +162,11 @@ class Envelope:
             # Starlette would answer 307 to the path without the slash; the service has no such path.
             await send_error(errors.from_http_status(path, state.method, 404, "", {}))
             return
-        if sum(len(key) + len(value) for key, value in state.headers) > MAX_HEADER_BYTES:
+        if sum(map(len, chain.from_iterable(state.headers))) > MAX_HEADER_BYTES:
             await send_error(errors.for_api(path, HEADERS_TOO_LARGE, errors.STUB_INVALID))
             return
         limit = self.stub.settings.body_limit
-        declared = _content_length(state.headers)
+        declared = _content_length(state)
         if declared is not None and declared > limit:
             await send_error(errors.too_large(path, limit))
             return

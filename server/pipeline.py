@@ -34,10 +34,8 @@ Sent = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
 def authenticate(state: RequestState, operation: Operation, path_params: Mapping[str, str]) -> str:
     assert operation.token_header is not None
-    tokens = [
-        value.decode("latin-1") for key, value in state.headers if key.lower() == operation.token_header
-    ]
     assert state.snapshot is not None
+    tokens = state.header_values(operation.token_header)
     state.project_id = auth.authenticate_tenant(tokens, path_params.get("project_id"), state.snapshot)
     return state.project_id
 
@@ -127,10 +125,11 @@ class ContractPipeline:
         try:
             project_id = authenticate(state, operation, path_params)
             body = decode(state)
+            query = state.query_string
             validate_parameters(
                 operation,
                 path_params,
-                parse_qsl(state.query_string.decode("latin-1"), keep_blank_values=True),
+                parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else [],
             )
             validate_body(operation, body)
             status, answer = await handle(self.stub, state, operation, project_id, body)

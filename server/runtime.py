@@ -52,10 +52,17 @@ class RequestState:
     snapshot: SeedSnapshot | None = None
     project_id: str | None = None
     status: int = 0
+    by_name: dict[bytes, list[str]] | None = None
 
     def header_values(self, name: bytes) -> list[str]:
         """Every value of a header (name in lower case), in order."""
-        return [value.decode("latin-1") for key, value in self.headers if key.lower() == name]
+        by_name = self.by_name
+        if by_name is None:
+            # One pass over the headers serves every lookup of the request.
+            by_name = self.by_name = {}
+            for key, value in self.headers:
+                by_name.setdefault(key.lower(), []).append(value.decode("latin-1"))
+        return by_name.get(name, [])
 
 
 _runtime: ContextVar[Runtime] = ContextVar("csbs_stub_runtime")

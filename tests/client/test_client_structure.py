@@ -20,7 +20,9 @@ from csbs_restore_client.api.restores import create_restore
 from csbs_restore_client.errors import UnexpectedStatus
 from csbs_restore_client.models import CreateRestoreRequest, CreateRestoreResult, ErrorResponse
 
-PROJECT_ID = "b942cc8342734d15bcb246babb1953cf"
+from tools.harness.seeds import DEMO_PROJECT
+
+PROJECT_ID = DEMO_PROJECT
 
 
 def test_the_client_is_a_complete_installable_project() -> None:

@@ -24,9 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tools.harness.seeds import DEMO_PROJECT, DEMO_TOKEN
+
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "csbs-restore.yaml"
-TOKEN = "csbs-demo-token"
-PROJECT_ID = "b942cc8342734d15bcb246babb1953cf"
+TOKEN = DEMO_TOKEN
+PROJECT_ID = DEMO_PROJECT
 CHECKPOINT_ID = "a2b9fb53-2770-4fcd-9bad-6cadd56e6c09"
 PROJECT_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 

@@ -22,6 +22,7 @@ import pytest
 from tests.contract.broken_provider import Defect, create_provider
 from tools.contract.config import CONTRACT_SPEC, Budget, contract_settings
 from tools.contract.inprocess import RunResult, load_asgi_schema, run_schema
+from tools.harness.seeds import DEMO_PROJECT, DEMO_TOKEN
 from tools.harness.stub_process import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -156,9 +157,9 @@ def run_contract_cli(base_url: str, report_dir: Path) -> subprocess.CompletedPro
             "--url",
             base_url,
             "--token",
-            "csbs-demo-token",
+            DEMO_TOKEN,
             "--project",
-            "b942cc8342734d15bcb246babb1953cf",
+            DEMO_PROJECT,
             "--max-examples",
             "20",
             "--report-dir",
@@ -184,13 +185,13 @@ def test_contract_cli_fails_on_broken_provider_with_check_name_and_curl(
     assert f"{base_url}: FAILED" in summary
     assert "check not_a_server_error failed (ST101 Server error, answered 500)" in summary
     assert "reproduce: curl -X POST " in summary
-    assert f"{base_url}/v1/b942cc8342734d15bcb246babb1953cf/restores" in summary
+    assert f"{base_url}/v1/{DEMO_PROJECT}/restores" in summary
     assert (tmp_path / "junit.xml").read_text(encoding="utf-8").count("<failure") >= 1
     cassette = (tmp_path / "cassette.yaml").read_text(encoding="utf-8")
     assert "name: 'not_a_server_error'\n      status: 'FAILURE'" in cassette
     # The token stays out of the files kept under reports/.
-    assert "csbs-demo-token" not in (tmp_path / "schemathesis.toml").read_text(encoding="utf-8")
-    assert "csbs-demo-token" not in cassette
+    assert DEMO_TOKEN not in (tmp_path / "schemathesis.toml").read_text(encoding="utf-8")
+    assert DEMO_TOKEN not in cassette
 
 
 def test_contract_cli_passes_correct_provider(serve_provider: object, tmp_path: Path) -> None:

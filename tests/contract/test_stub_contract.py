@@ -33,6 +33,7 @@ from tools.contract.config import (
     control_settings,
 )
 from tools.contract.inprocess import RunResult, load_asgi_schema, run_schema
+from tools.harness.seeds import DEMO_PROJECT
 
 # Restores end at once, so whether a request meets "server is restoring" (CSBS.6015) does not
 # depend on how fast the machine is: the same seed gives the same requests and answers.
@@ -78,7 +79,7 @@ def create_restores(app: StubApp, count: int) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             for _ in range(count):
                 response = await client.post(
-                    "/v1/b942cc8342734d15bcb246babb1953cf/restores",
+                    f"/v1/{DEMO_PROJECT}/restores",
                     json=DOCUMENT_REQUEST,
                     headers={"X-Auth-Token": DEMO_TOKEN},
                 )

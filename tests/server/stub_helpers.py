@@ -16,12 +16,8 @@ from referencing.jsonschema import DRAFT4
 
 from server.app import StubApp
 from server.settings import CONTRACT_SPEC, CONTROL_SPEC, STRICT_SPEC
+from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
 
-DEMO_TOKEN = "csbs-demo-token"
-OTHER_TOKEN = "csbs-other-token"
-ADMIN_TOKEN = "stub-admin-token"
-DEMO_PROJECT = "b942cc8342734d15bcb246babb1953cf"
-OTHER_PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 RESTORES_PATH = f"/v1/{DEMO_PROJECT}/restores"
 CONTRACT = yaml.safe_load(CONTRACT_SPEC.read_text(encoding="utf-8"))
 CONTROL = yaml.safe_load(CONTROL_SPEC.read_text(encoding="utf-8"))

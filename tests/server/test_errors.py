@@ -10,6 +10,7 @@ import pytest
 from stub_helpers import (
     ADMIN_TOKEN,
     DEMO_PROJECT,
+    DEMO_TOKEN,
     OTHER_PROJECT,
     OTHER_TOKEN,
     RESTORES_PATH,
@@ -198,7 +199,7 @@ def test_extra_query_parameter_is_400(api: StubApi) -> None:
             "POST",
             RESTORES_PATH + "?debug=1",
             json=document_request(),
-            headers={"X-Auth-Token": "csbs-demo-token"},
+            headers={"X-Auth-Token": DEMO_TOKEN},
         ),
         400,
         "CSBS.9001",
@@ -213,14 +214,14 @@ def test_extra_query_parameter_is_400(api: StubApi) -> None:
     "path", ["/", "/v1", "/v1/", "/v2/restores", RESTORES_PATH + "/", RESTORES_PATH + "/x", "/v1/x/y/z"]
 )
 def test_unknown_path_is_404_in_the_error_format(api: StubApi, path: str) -> None:
-    answer = api.request("POST", path, json={}, headers={"X-Auth-Token": "csbs-demo-token"})
+    answer = api.request("POST", path, json={}, headers={"X-Auth-Token": DEMO_TOKEN})
     body = assert_error(answer, 404, "APIGW.0101")
     assert body["request_id"] == answer.headers["x-request-id"]
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
 def test_other_methods_are_405_with_allow(api: StubApi, method: str) -> None:
-    answer = api.request(method, RESTORES_PATH, headers={"X-Auth-Token": "csbs-demo-token"})
+    answer = api.request(method, RESTORES_PATH, headers={"X-Auth-Token": DEMO_TOKEN})
     assert answer.status_code == 405
     assert answer.headers["allow"] == "POST"
     assert answer.headers.get("x-request-id")

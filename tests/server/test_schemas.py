@@ -28,6 +28,7 @@ from server.schemas import (
     compile_fast,
     translate,
 )
+from tools.harness.seeds import DEMO_PROJECT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The strict profile: what the stub validates its own answers against (requests as published).
@@ -351,7 +352,7 @@ def test_error_bodies_get_the_same_answer(operation: Operation, examples: dict[s
 
 def _parameter_corpus() -> list[Any]:
     rng = random.Random(CORPUS_SEED + 4)
-    project = "b942cc8342734d15bcb246babb1953cf"
+    project = DEMO_PROJECT
     values: list[Any] = [project, project.upper(), project[:-1], project + "0", "", "null", "None"]
     values += [mutation(project) for mutation in STRING_MUTATIONS]
     alphabet = "0123456789abcdefABCDEFg-\n \u0660\uff10"

@@ -18,14 +18,15 @@ from typing import Any
 import yaml
 
 from tools.bench.wrk import DONE_CALLBACK
+from tools.harness import seeds
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
 DEFAULT_SEED = REPO_ROOT / "server" / "seeds" / "default.yaml"
 
-PROJECT_ID = "b942cc8342734d15bcb246babb1953cf"
-TENANT_TOKEN = "csbs-demo-token"
-PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da"
+PROJECT_ID = seeds.DEMO_PROJECT
+TENANT_TOKEN = seeds.DEMO_TOKEN
+PROVIDER_ID = seeds.PROVIDER_ID
 RESTORES_PATH = f"/v1/{PROJECT_ID}/restores"
 
 # The IDs of bench backup number i share a per-kind first group and end in i (12 hex digits), so

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.harness import seeds
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
 CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
@@ -21,11 +23,11 @@ CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
 STRICT_SPEC = REPO_ROOT / "generated" / "csbs-restore.strict.yaml"
 
 # The stub's default seed (server/seeds/default.yaml): the document's project and its demo token.
-DEMO_TOKEN = "csbs-demo-token"
-DEMO_PROJECT_ID = "b942cc8342734d15bcb246babb1953cf"
-ADMIN_TOKEN = "stub-admin-token"
-# The default seed's second tenant (token `csbs-other-token`): our token must not reach it.
-OTHER_PROJECT_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+DEMO_TOKEN = seeds.DEMO_TOKEN
+DEMO_PROJECT_ID = seeds.DEMO_PROJECT
+ADMIN_TOKEN = seeds.ADMIN_TOKEN
+# The default seed's second tenant: our token must not reach it.
+OTHER_PROJECT_ID = seeds.OTHER_PROJECT
 
 # schemathesis' default for `positive_data_acceptance` (4.32.5), to which the contract adds 400.
 POSITIVE_DATA_ACCEPTANCE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
