@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -78,8 +79,12 @@ def _text(document_files: dict[str, Path], name: str) -> str:
 
 
 def test_the_generator_is_the_pinned_version_and_pydantic_is_v2() -> None:
-    lock = (Path(__file__).resolve().parents[2] / "requirements.lock").read_text(encoding="utf-8")
-    assert f"datamodel-code-generator=={metadata.version('datamodel-code-generator')}" in lock.splitlines()
+    root = Path(__file__).resolve().parents[2]
+    pin = f"datamodel-code-generator=={metadata.version('datamodel-code-generator')}"
+    lock = (root / "requirements.lock").read_text(encoding="utf-8")
+    assert pin in lock.splitlines()
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pin in project["project"]["optional-dependencies"]["dev"]
     assert f"pydantic=={pydantic.VERSION}" in lock.splitlines()
     assert pydantic.VERSION.startswith("2.")
 
