@@ -1,0 +1,8 @@
+// Documents the contract refuses must not type-check: `power_on` as a string (the document's
+// field table says String) and a response without its required `status`.
+import type { CreateRestoreRequest, CreateRestoreResult } from "./generated";
+import wrongRequest from "./examples/wrong-request.json";
+import wrongResponse from "./examples/wrong-response.json";
+
+export const request: CreateRestoreRequest = wrongRequest;
+export const response: CreateRestoreResult = wrongResponse;
