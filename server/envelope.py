@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from itertools import chain
 from collections.abc import MutableMapping
+from itertools import chain
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

@@ -5,6 +5,14 @@ thread hop would cost more than it saves. Writes take `BEGIN IMMEDIATE`; the wor
 host also take turns through a lock file beside the database (`stub.sqlite3.write-lock`), which
 wakes a waiting worker the moment the other commits instead of letting it sleep in SQLite's
 busy handler. Creates and journal rows of one event-loop turn share one transaction.
+
+Every contract request needs the seed generation and whether a fault is armed. Those change
+rarely (a new seed, a fault armed or used up), so each worker keeps them in memory and rereads
+them only when the state signal says another transaction changed them: a counter in a small
+memory-mapped file beside the database (`stub.sqlite3.state-signal`), raised under the write
+lock after each such commit. Reading it costs a memory load instead of a query. Written here
+because SQLite has no change notification across processes (`PRAGMA data_version` changes on
+every commit, and creates commit all the time).
 """
 
 from __future__ import annotations
@@ -12,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import mmap
 import sqlite3
+import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +38,41 @@ from .model import Checkpoint, CreateOutcome, CreatePlan, StoreHealth
 T = TypeVar("T")
 logger = logging.getLogger("server.store")
 BUSY_TIMEOUT_MS = 10_000
+STATE_MAX_AGE_S = 1.0
+"""A cached state older than this is reread even without a signal (a worker killed between its
+commit and raising the signal must not leave the others on a stale state for long)."""
+_COUNTER = struct.Struct("<Q")
+
+
+class StateSignal:
+    """The counter shared by the workers of one database file (process-local when in memory)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.local = 0
+        self.mapped: mmap.mmap | None = None
+        if path is not None:
+            with open(path, "a+b") as file:
+                if file.seek(0, 2) < _COUNTER.size:
+                    file.write(bytes(_COUNTER.size))
+                    file.flush()
+                self.mapped = mmap.mmap(file.fileno(), _COUNTER.size)
+
+    def read(self) -> int:
+        if self.mapped is None:
+            return self.local
+        return int(_COUNTER.unpack_from(self.mapped, 0)[0])
+
+    def raise_(self) -> None:
+        """Called with the write lock held, so two workers never raise it at once."""
+        if self.mapped is None:
+            self.local += 1
+        else:
+            _COUNTER.pack_into(self.mapped, 0, (self.read() + 1) % 2**64)
+
+    def close(self) -> None:
+        if self.mapped is not None:
+            self.mapped.close()
+            self.mapped = None
 
 
 class SqliteStore(Store):
@@ -41,6 +86,10 @@ class SqliteStore(Store):
         self._lock_file: IO[bytes] | None = None
         self._pending: list[tuple[CreatePlan, asyncio.Future[CreateOutcome]]] = []
         self._flush_scheduled = False
+        self._signal: StateSignal | None = None
+        self._state: tuple[int, bool] | None = None
+        self._state_signal = -1
+        self._state_read_at = 0.0
 
     # --- connection and schema -----------------------------------------------------------
 
@@ -51,6 +100,9 @@ class SqliteStore(Store):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = open(self.path.with_name(self.path.name + ".write-lock"), "ab")  # noqa: SIM115
+        self._signal = StateSignal(
+            None if self.path is None else self.path.with_name(self.path.name + ".state-signal")
+        )
         connection = sqlite3.connect(
             ":memory:" if self.path is None else str(self.path),
             isolation_level=None,  # autocommit; transactions are explicit
@@ -114,6 +166,9 @@ class SqliteStore(Store):
         self._flush()
         self.connection.close()
         self.connection = None
+        if self._signal is not None:
+            self._signal.close()
+            self._signal = None
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
@@ -134,8 +189,18 @@ class SqliteStore(Store):
     async def _run(self, transaction: TransactionFactory[T], *, write: bool) -> T:
         return self.run_now(transaction, write=write)
 
-    def run_now(self, transaction: TransactionFactory[T], *, write: bool, atomic: bool = True) -> T:
-        """Run a transaction synchronously (writes under the write lock, in BEGIN IMMEDIATE)."""
+    def run_now(
+        self,
+        transaction: TransactionFactory[T],
+        *,
+        write: bool,
+        atomic: bool = True,
+        keeps_state: bool = False,
+    ) -> T:
+        """Run a transaction synchronously (writes under the write lock, in BEGIN IMMEDIATE).
+
+        A write raises the state signal after its commit unless the caller knows it leaves the
+        seed generation and the faults alone (`keeps_state`)."""
         connection = self.connection
         if connection is None:
             raise RuntimeError("the store is not open")
@@ -149,6 +214,8 @@ class SqliteStore(Store):
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+            if write and not keeps_state and self._signal is not None:
+                self._signal.raise_()
         return result
 
     @staticmethod
@@ -162,10 +229,17 @@ class SqliteStore(Store):
 
     # --- the hot path --------------------------------------------------------------------
 
+    def _read_state(self) -> tuple[int, bool]:
+        signal = self._signal.read() if self._signal is not None else -2
+        now = time.monotonic()
+        if self._state is None or signal != self._state_signal or now - self._state_read_at > STATE_MAX_AGE_S:
+            # The signal is read before the state: a change committed meanwhile raises it again.
+            self._state = self.run_now(lambda: tx.read_state(self.dialect), write=False, atomic=False)
+            self._state_signal, self._state_read_at = signal, now
+        return self._state
+
     async def checkpoint(self, *, claim_fault: bool = True) -> Checkpoint:
-        generation, faults_pending = self.run_now(
-            lambda: tx.read_state(self.dialect), write=False, atomic=False
-        )
+        generation, faults_pending = self._read_state()
         if generation != self.snapshot.generation:
             self.snapshot = self.run_now(lambda: tx.load_snapshot(self.dialect), write=False)
         fault = None
@@ -208,6 +282,7 @@ class SqliteStore(Store):
                     self.dialect, plans, rows, now, journal_keep=self.journal_keep, prune_journal=prune
                 ),
                 write=True,
+                keeps_state=True,
             )
         except Exception as problem:
             if not pending:  # journal rows only: they must never break the stub
@@ -219,6 +294,10 @@ class SqliteStore(Store):
         for (_, future), outcome in zip(pending, outcomes, strict=True):
             if not future.done():
                 future.set_result(outcome)
+
+    async def settle(self, now: float | None = None) -> int:
+        moment = time.time() if now is None else now
+        return self.run_now(lambda: tx.settle(self.dialect, moment), write=True, keeps_state=True)
 
     async def health(self) -> StoreHealth:
         return StoreHealth(kind=self.kind, reachable=self.connection is not None)

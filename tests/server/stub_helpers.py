@@ -16,7 +16,13 @@ from referencing.jsonschema import DRAFT4
 
 from server.app import StubApp
 from server.settings import CONTRACT_SPEC, CONTROL_SPEC, STRICT_SPEC
-from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
+
+# The default seed's tokens and projects, for the tests that import them from here.
+from tools.harness.seeds import ADMIN_TOKEN as ADMIN_TOKEN
+from tools.harness.seeds import DEMO_PROJECT as DEMO_PROJECT
+from tools.harness.seeds import DEMO_TOKEN as DEMO_TOKEN
+from tools.harness.seeds import OTHER_PROJECT as OTHER_PROJECT
+from tools.harness.seeds import OTHER_TOKEN as OTHER_TOKEN
 
 RESTORES_PATH = f"/v1/{DEMO_PROJECT}/restores"
 CONTRACT = yaml.safe_load(CONTRACT_SPEC.read_text(encoding="utf-8"))
