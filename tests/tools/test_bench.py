@@ -104,27 +104,39 @@ def _result(rps: float, p99: float) -> WrkResult:
 
 
 def test_ratios_and_targets_use_only_runs_of_the_same_round() -> None:
-    def measurement(round_number: int, server: str, rps: float, p99: float) -> Measurement:
-        return Measurement(round_number, server, "example", _result(rps, p99), _result(rps, p99), 0.0)
+    def measurement(
+        round_number: int, server: str, rps: float, p99: float, load: str = "creates", cpu_s: float = 1.0
+    ) -> Measurement:
+        result = _result(rps, p99)
+        return Measurement(round_number, server, load, result, result, 0.0, server_cpu_s=cpu_s)
 
     measurements = [
         measurement(1, "prism", 1000, 20),
-        measurement(1, "stub-2w", 1600, 15),
-        measurement(1, "stub-1w", 900, 30),
-        measurement(1, "ceiling-2w", 8000, 5),
+        measurement(1, "stub-2w", 2100, 9, cpu_s=0.4 * 2100 * 10 / 1000),
+        measurement(1, "stub-1w", 1400, 30),
+        measurement(1, "ceiling-2w", 8400, 5),
         measurement(2, "prism", 500, 40),
-        measurement(2, "stub-2w", 1000, 30),
+        measurement(2, "stub-2w", 1000, 30, cpu_s=0.6 * 1000 * 10 / 1000),
+        measurement(1, "prism", 1000, 20, load="example"),
+        measurement(1, "stub-2w", 3400, 5, load="example"),
     ]
-    rows = {(r["round"], r["server"]): r for r in ratios(measurements, 2)}
-    assert rows[(1, "stub-2w")]["rps_vs_prism"] == 1.6
-    assert rows[(1, "stub-2w")]["rps_vs_ceiling"] == 0.2
-    assert rows[(2, "stub-2w")]["rps_vs_prism"] == 2.0
-    assert rows[(2, "stub-2w")]["rps_vs_ceiling"] is None
-    verdicts = {(c["round"], c["server"], c["target"]): c["met"] for c in targets(list(rows.values()), 2)}
-    assert verdicts[(1, "stub-2w", "req/s >= 1.5x Prism")] is True
-    assert verdicts[(1, "stub-2w", "p99 <= Prism's")] is True
-    assert verdicts[(1, "stub-1w", "req/s >= 1.0x Prism (one worker)")] is False
-    assert verdicts[(2, "stub-2w", "p99 <= Prism's")] is True
+    rows = {(r["round"], r["load"], r["server"]): r for r in ratios(measurements, 2)}
+    assert rows[(1, "creates", "stub-2w")]["rps_vs_prism"] == 2.1
+    assert rows[(1, "creates", "stub-2w")]["rps_vs_ceiling"] == 0.25
+    assert rows[(2, "creates", "stub-2w")]["rps_vs_prism"] == 2.0
+    assert rows[(2, "creates", "stub-2w")]["rps_vs_ceiling"] is None
+    checks = targets(list(rows.values()), 2)
+    verdicts = {(c["round"], c["load"], c["server"], c["target"]): c["met"] for c in checks}
+    assert verdicts == {
+        (1, "creates", "stub-2w", "req/s >= 2.0x Prism"): True,
+        (1, "creates", "stub-2w", "p99 <= 0.5x Prism's"): True,
+        (1, "creates", "stub-2w", "server CPU <= 0.45 ms per create"): True,
+        (1, "creates", "stub-1w", "req/s >= 1.5x Prism (one worker)"): False,
+        (2, "creates", "stub-2w", "req/s >= 2.0x Prism"): True,
+        (2, "creates", "stub-2w", "p99 <= 0.5x Prism's"): False,
+        (2, "creates", "stub-2w", "server CPU <= 0.45 ms per create"): False,
+        (1, "example", "stub-2w", "req/s >= 3.5x Prism"): False,
+    }
 
 
 def test_cpu_time_of_a_process_group_is_read_from_proc() -> None:

@@ -29,20 +29,15 @@ from tools.bench.servers import HOST, free_port
 from tools.bench.wrk import WrkResult, run_wrk
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench.profile", description=__doc__)
-    parser.add_argument("--load", choices=("example", "creates"), default="creates")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--backups", type=int, default=4000)
-    parser.add_argument("--top", type=int, default=40)
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports")
-    arguments = parser.parse_args(argv)
+def profile_load(
+    load_name: str, *, seconds: float, connections: int = 32, backups: int = 4000
+) -> tuple[WrkResult, cProfile.Profile]:
+    """Serve `load_name` for `seconds` under cProfile (after a 2 s warm-up that is not profiled)."""
     wrk = install.ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as scratch:
         work = Path(scratch)
-        seed = write_bench_seed(work / "seed.json", arguments.backups + 1)
-        load = example_load() if arguments.load == "example" else creates_load(arguments.backups, 1)
+        seed = write_bench_seed(work / "seed.json", backups + 1)
+        load = example_load() if load_name == "example" else creates_load(backups, 1)
         script = work / "load.lua"
         script.write_text(load.script, encoding="utf-8")
         app = create_app(Settings(data_dir=work, seed_path=seed))
@@ -57,11 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
         url = f"http://{HOST}:{port}{RESTORES_PATH}"
-        run_wrk(wrk, url, script, seconds=2, connections=arguments.connections, threads=1)
-        if arguments.load == "creates":
+        run_wrk(wrk, url, script, seconds=2, connections=connections, threads=1)
+        if load_name == "creates":
             time.sleep(3)  # the warm-up's restores end before the profiled run
         profiler = cProfile.Profile()
-        result: WrkResult
         # cProfile watches the thread that enables it, so it is switched on and off from inside
         # the server's event loop (every handler of the stub is async and runs on that loop).
         enable_done = threading.Event()
@@ -77,14 +71,30 @@ def main(argv: list[str] | None = None) -> int:
         loop = _server_loop(server)
         loop.call_soon_threadsafe(enable)
         enable_done.wait(5)
-        result = run_wrk(
-            wrk, url, script, seconds=arguments.seconds, connections=arguments.connections, threads=1
-        )
+        result = run_wrk(wrk, url, script, seconds=seconds, connections=connections, threads=1)
         loop.call_soon_threadsafe(disable)
         time.sleep(0.5)
         server.should_exit = True
         loop_thread.join(timeout=15)
         app.close()
+    return result, profiler
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.profile", description=__doc__)
+    parser.add_argument("--load", choices=("example", "creates"), default="creates")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--backups", type=int, default=4000)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports")
+    arguments = parser.parse_args(argv)
+    result, profiler = profile_load(
+        arguments.load,
+        seconds=arguments.seconds,
+        connections=arguments.connections,
+        backups=arguments.backups,
+    )
     arguments.out.mkdir(parents=True, exist_ok=True)
     stats_path = arguments.out / f"profile-{arguments.load}.pstats"
     profiler.dump_stats(stats_path)
