@@ -20,6 +20,7 @@ A field sent as null is treated as omitted (the contract makes every optional fi
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -184,6 +185,7 @@ def plan_create(
         "restore_target": restore_request.get("restore_target"),
         "status": "in_progress",
     }
+    plan.document_json = json.dumps(plan.document, separators=(",", ":"))
     return plan
 
 
@@ -223,8 +225,8 @@ async def _create(
             verify(200, {"restore": plan.document})  # before anything is stored
         outcome = await stub.store.create(plan)
         if outcome is CreateOutcome.CREATED:
-            assert plan.document is not None
-            return 200, {"restore": plan.document}
+            # Verified above; the bytes are those `answers.json_bytes` would make of it.
+            return 200, ('{"restore":' + plan.document_json + "}").encode("ascii")
         if outcome is CreateOutcome.SERVER_RESTORING:
             raise StubError(400, errors.SERVER_RESTORING, f"The server {plan.server_id} is restoring.")
         if outcome is CreateOutcome.BACKUP_RESTORING:

@@ -117,6 +117,8 @@ class CreatePlan:
     server_id: str
     checkpoint_item_id: str
     document: dict[str, Any] | None = None
+    document_json: str = ""
+    """`document` encoded once: the store keeps these characters and the answer carries them."""
     refusal: Exception | None = None
     outcome: str = "success"
     fail_reason: str = ""

@@ -263,7 +263,7 @@ def _restore_values(plan: CreatePlan) -> tuple[Any, ...]:
         plan.finish_at,
         plan.created_at,
         plan.created_at,
-        json.dumps(document, separators=(",", ":")),
+        plan.document_json or json.dumps(document, separators=(",", ":")),
     )
 
 
