@@ -22,6 +22,7 @@ from pathlib import Path
 import uvicorn
 
 from server.app import create_app
+from server.connection import JsonRefusals
 from server.settings import Settings
 from tools.bench import install
 from tools.bench.loads import REPO_ROOT, RESTORES_PATH, creates_load, example_load, write_bench_seed
@@ -42,8 +43,9 @@ def profile_load(
         script.write_text(load.script, encoding="utf-8")
         app = create_app(Settings(data_dir=work, seed_path=seed))
         port = free_port()
+        # The connection layer `python -m server` runs (JSON refusals, one send per answer).
         config = uvicorn.Config(
-            app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="on"
+            app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="on", http=JsonRefusals
         )
         server = uvicorn.Server(config)
         loop_thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
