@@ -107,12 +107,13 @@ class UpstreamFailure(Exception):
 
 
 def secrets_of(headers: list[tuple[bytes, bytes]], query: list[tuple[str, str]]) -> list[str]:
-    """The credentials a request carries (as `server/journal.py` recognises them)."""
-    found = [
-        value.decode("latin-1")
-        for key, value in headers
-        if key.lower().decode("latin-1") in CREDENTIAL_HEADERS
-    ]
+    """The credentials a request carries (as `server/journal.py` recognises them), and the
+    credential of an `Authorization: <scheme> <credential>` value on its own."""
+    found: list[str] = []
+    for key, raw in headers:
+        if key.lower().decode("latin-1") in CREDENTIAL_HEADERS:
+            value = raw.decode("latin-1").strip()
+            found += [value, *value.split()[1:]]
     found += [value for name, value in query if any(word in name.lower() for word in CREDENTIAL_WORDS)]
     return [secret for secret in found if len(secret) >= 4]
 
@@ -293,7 +294,11 @@ class ProxyApp:
                 )
                 await answer_error(errors.too_large(path, limit), local_id, REFUSED)
                 return
-            verdict = self.checks.check_request(method, path, query, headers, body)
+            try:
+                verdict = self.checks.check_request(method, path, query, headers, body)
+            except Exception:  # a bug of the checks must not change what is forwarded
+                logger.exception("the proxy could not check %s %s; forwarded unchecked", method, path)
+                verdict = RequestVerdict(None)
             if verdict.findings and self.settings.strict:
                 record([finding.found for finding in verdict.findings], None, local_id)
                 await answer_error(verdict.findings[0].refusal, local_id, REFUSED)
@@ -348,7 +353,10 @@ class ProxyApp:
             except ValueError as problem:
                 found.append(Found("response", "/body", str(problem)))
                 checked = None
-            found += self.checks.check_response(verdict.operation, status, out_headers, checked)
+            try:
+                found += self.checks.check_response(verdict.operation, status, out_headers, checked)
+            except Exception:  # a bug of the checks must not change what is answered
+                logger.exception("the proxy could not check the answer to %s; passed unchecked", request_id)
         record(found, status, request_id)
         if self.settings.strict and any(item.kind == "response" for item in found):
             replaced = (
@@ -373,7 +381,9 @@ class ProxyApp:
         timeout = self.settings.timeout
         forwarded = _without_hop_by_hop(headers, NOT_FORWARDED)
         try:
-            request = httpx.Request(method, url, headers=forwarded, content=body)
+            # A request without a body is forwarded without one (no `Content-Length: 0` added).
+            framed = any(key.lower() in (b"content-length", b"transfer-encoding") for key, _ in headers)
+            request = httpx.Request(method, url, headers=forwarded, content=body if body or framed else None)
         except (httpx.InvalidURL, ValueError) as problem:
             raise UpstreamFailure(f"the request cannot be sent upstream ({problem}).") from None
         client = self.client()

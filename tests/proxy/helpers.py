@@ -45,6 +45,9 @@ ADMIN = {"X-Admin-Token": ADMIN_TOKEN}
 # --- the proxy in process ---------------------------------------------------------------------
 
 
+_SHARED: dict[str, Any] = {}
+
+
 def proxy_app(
     upstream: str,
     *,
@@ -52,11 +55,14 @@ def proxy_app(
     timeout: float = 2.0,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> ProxyApp:
-    return create_proxy_app(
-        ProxySettings(upstream=upstream, strict=strict, timeout=timeout),
-        Settings(journal_enabled=False),
-        transport=transport,
-    )
+    """A new proxy (its own violations, its own upstream client) around a stub app and compiled
+    contract shared by the tests: building them is what takes time, and neither holds anything
+    of one proxy."""
+    settings = ProxySettings(upstream=upstream, strict=strict, timeout=timeout)
+    if not _SHARED:
+        made = create_proxy_app(settings, Settings(journal_enabled=False), transport=transport)
+        _SHARED.update(stub=made.stub, checks=made.checks)
+    return ProxyApp(_SHARED["stub"], settings, _SHARED["checks"], transport=transport)
 
 
 def call(app: ProxyApp, send: Callable[[httpx.AsyncClient], Awaitable[Any]]) -> Any:
@@ -207,6 +213,7 @@ class BrokenUpstream:
 
     reply: Reply = field(default_factory=lambda: json_answer(200, document_answer()))
     received: list[Received] = field(default_factory=list)
+    connections: int = 0
 
     def __post_init__(self) -> None:
         self.loop = asyncio.new_event_loop()
@@ -245,6 +252,7 @@ class BrokenUpstream:
         await asyncio.gather(*pending, return_exceptions=True)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while True:
                 try:

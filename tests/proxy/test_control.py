@@ -130,11 +130,16 @@ def test_no_credential_appears_in_violations_or_log_lines(
     body = document_request()
     body["restore"][DEMO_TOKEN] = ADMIN_TOKEN  # a token pasted as a field name
     body["restore"]["checkpoint_id"] = DEMO_TOKEN
+    body["restore"]["parameters"]["bearer-credential"] = 1  # the credential of the Authorization header
     post_create(
         app,
         body,
         path=f"{RESTORES_PATH}?access_token={secret}",
-        headers={"X-Auth-Token": DEMO_TOKEN, "X-Admin-Token": ADMIN_TOKEN},
+        headers={
+            "X-Auth-Token": DEMO_TOKEN,
+            "X-Admin-Token": ADMIN_TOKEN,
+            "Authorization": "Bearer bearer-credential",
+        },
     )
     post_create(app, path=f"/v1/{DEMO_TOKEN}/restores", headers={"X-Auth-Token": DEMO_TOKEN})
 
@@ -158,6 +163,7 @@ def test_no_credential_appears_in_violations_or_log_lines(
         assert DEMO_TOKEN not in text
         assert ADMIN_TOKEN not in text
         assert secret not in text
+        assert "bearer-credential" not in text
 
 
 def test_the_stub_without_proxy_lists_no_violations() -> None:

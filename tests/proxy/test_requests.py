@@ -17,6 +17,7 @@ from tests.proxy.helpers import (
     DEMO_TOKEN,
     RESTORES_PATH,
     BrokenUpstream,
+    call,
     document_request,
     json_answer,
     post_create,
@@ -156,8 +157,6 @@ def test_an_undocumented_method_is_recorded_and_refused_in_strict_mode(upstream:
         async def send(client: httpx.AsyncClient) -> httpx.Response:
             return await client.get(RESTORES_PATH, headers={"X-Auth-Token": DEMO_TOKEN})
 
-        from tests.proxy.helpers import call
-
         response = call(app, send)
 
         assert [v["pointer"] for v in violations(app)] == ["/method"]
@@ -182,6 +181,7 @@ def test_a_valid_request_reaches_the_upstream_with_its_headers_and_body(upstream
             ("X-Auth-Token", DEMO_TOKEN),
             ("Content-Type", "application/json"),
             ("X-Trace", "abc"),
+            ("User-Agent", "restore-client/1.2"),
             ("Connection", "keep-alive, X-Hop"),
             ("X-Hop", "drop me"),
             ("Keep-Alive", "timeout=5"),
@@ -197,4 +197,34 @@ def test_a_valid_request_reaches_the_upstream_with_its_headers_and_body(upstream
     assert sent.header("Host") == [f"127.0.0.1:{upstream.port}"]
     assert sent.header("X-Hop") == []
     assert sent.header("Keep-Alive") == []
-    assert sent.header("User-Agent") == ["python-httpx/0.28.1"]  # the test client's, passed on
+    assert sent.header("User-Agent") == ["restore-client/1.2"]
+
+
+def test_a_request_without_a_body_is_forwarded_without_one(upstream: BrokenUpstream) -> None:
+    app = proxy_app(upstream.url)
+
+    async def send(client: httpx.AsyncClient) -> httpx.Response:
+        return await client.get(RESTORES_PATH, headers={"X-Auth-Token": DEMO_TOKEN})
+
+    call(app, send)
+
+    assert upstream.received[0].header("Content-Length") == []
+    assert upstream.received[0].body == b""
+
+
+def test_connections_to_the_upstream_are_reused(upstream: BrokenUpstream) -> None:
+    app = proxy_app(upstream.url)
+
+    async def send(client: httpx.AsyncClient) -> list[int]:
+        return [
+            (
+                await client.post(
+                    RESTORES_PATH, json=document_request(), headers={"X-Auth-Token": DEMO_TOKEN}
+                )
+            ).status_code
+            for _ in range(5)
+        ]
+
+    assert call(app, send) == [400] * 5
+    assert len(upstream.received) == 5
+    assert upstream.connections == 1
