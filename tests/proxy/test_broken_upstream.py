@@ -212,3 +212,42 @@ def assert_upstream_failure(response: Any, listed: list[dict[str, Any]], reason:
     ]
     assert reason in listed[0]["message"]
     assert listed[0]["request_id"] == response.headers["x-request-id"]
+
+
+def test_hop_by_hop_headers_of_the_answer_are_dropped_and_the_others_kept(upstream: BrokenUpstream) -> None:
+    upstream.reply = Reply(
+        http_answer(
+            200,
+            json.dumps(document_answer()).encode(),
+            headers=(
+                ("X-Request-Id", UPSTREAM_ID),
+                ("Keep-Alive", "timeout=5"),
+                ("Connection", "keep-alive, X-Private"),
+                ("X-Private", "hop"),
+                ("Set-Cookie", "a=1"),
+                ("Set-Cookie", "b=2"),
+                ("Server", "csbs-front"),
+            ),
+        )
+    )
+    app = proxy_app(upstream.url)
+
+    response = post_create(app)
+
+    names = [name.lower() for name, _ in response.headers.multi_items()]
+    assert "keep-alive" not in names
+    assert "connection" not in names
+    assert "x-private" not in names
+    assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
+    assert response.headers["server"] == "csbs-front"
+    assert violations(app) == []
+
+
+def test_the_upstream_base_path_is_kept_before_the_request_path(upstream: BrokenUpstream) -> None:
+    app = proxy_app(upstream.url + "/csbs/")
+
+    post_create(app, path="/v1/b942cc8342734d15bcb246babb1953cf/restores?x=%2F1")
+
+    assert upstream.received[0].request_line == (
+        "POST /csbs/v1/b942cc8342734d15bcb246babb1953cf/restores?x=%2F1 HTTP/1.1"
+    )
