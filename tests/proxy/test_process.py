@@ -126,6 +126,30 @@ def test_a_violation_is_a_json_log_line_without_credentials(proxy: StubServer) -
     assert "Traceback" not in proxy.logs()
 
 
+def test_an_answer_over_sockets_keeps_the_upstreams_own_headers(
+    proxy: StubServer, upstream: tuple[StubServer, list[SeedServer]]
+) -> None:
+    response = httpx.post(
+        f"{proxy.base_url}/v1/{DEMO_PROJECT}/restores",
+        json=document_request(),
+        headers={"X-Auth-Token": DEMO_TOKEN, "X-Trace": "through-the-proxy"},
+        timeout=10,
+    )
+
+    names = [name.lower() for name, _ in response.headers.multi_items()]
+    # One Date and one Server header, the upstream's: the proxy adds none of its own.
+    assert names.count("date") == 1
+    assert response.headers["server"] == "uvicorn"
+    assert names.count("server") == 1
+    assert "x-contract-proxy" not in names
+    journal = httpx.get(f"{upstream[0].base_url}/_stub/journal", headers=ADMIN, timeout=10).json()["entries"]
+    received = [entry for entry in journal if entry["request_id"] == response.headers["x-request-id"]]
+    assert len(received) == 1
+    assert received[0]["headers"]["x-trace"] == "through-the-proxy"
+    assert received[0]["headers"]["x-auth-token"] == "<redacted>"
+    assert received[0]["status"] == response.status_code
+
+
 @pytest.mark.parametrize(
     "args",
     [
