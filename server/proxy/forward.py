@@ -26,7 +26,6 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
@@ -183,6 +182,9 @@ class ProxyApp:
         self.transport = transport
         self.log = ViolationLog(settings.keep)
         self.status = ProxyStatus(shown_upstream(self.upstream), settings.strict, self.log)
+        password = urlsplit(self.upstream).password
+        self.secrets: tuple[str, ...] = (password,) if password else ()
+        """Hidden wherever a finding could show them: the upstream URL's password."""
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
@@ -232,120 +234,59 @@ class ProxyApp:
     # --- one exchange ------------------------------------------------------------------------------
 
     async def forward(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        local_id = uuid.uuid4().hex
-        method: str = scope["method"]
-        path: str = scope["path"]
-        query_string: bytes = scope.get("query_string", b"")
-        headers: list[tuple[bytes, bytes]] = list(scope["headers"])
-        query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-        secrets = secrets_of(headers, query)
-        state = RequestState(
-            request_id=local_id,
-            method=method,
-            path=path,
-            headers=headers,
-            query_string=query_string,
-            received_at=time.time(),
-            started=started,
-            contract=True,
-        )
-
-        async def answer(status: int, out_headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-            state.status = status
-            # The access log names the request as the client can quote it.
-            state.request_id = next(
-                (v.decode("latin-1") for k, v in out_headers if k.lower() == b"x-request-id"), local_id
-            )
-            await send({"type": "http.response.start", "status": status, "headers": out_headers})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-
-        async def answer_error(error: StubError, request_id: str, verdict: bytes) -> None:
-            status, payload, out_headers = answers.error_answer(error, request_id)
-            out_headers += [(b"x-request-id", request_id.encode("latin-1")), (PROXY_HEADER, verdict)]
-            await answer(status, out_headers, payload)
-
-        def record(found: list[Found], upstream_status: int | None, request_id: str) -> None:
-            self.log.record(
-                found,
-                method=method,
-                path=path,
-                upstream_status=upstream_status,
-                request_id=request_id,
-                secrets=secrets,
-            )
-
+        exchange = Exchange(self, scope, send)
         try:
             body, over_limit, disconnected = await read_body(receive, self.settings.body_limit)
             if disconnected:
                 return
             if over_limit:
                 limit = self.settings.body_limit
-                record(
-                    [
-                        Found(
-                            "request",
-                            "/body",
-                            f"the body exceeds the proxy's limit of {limit} bytes; not forwarded",
-                        )
-                    ],
-                    None,
-                    local_id,
+                message = f"the body exceeds the proxy's limit of {limit} bytes; not forwarded"
+                exchange.record([Found("request", "/body", message)], None, exchange.local_id)
+                await exchange.answer_error(
+                    errors.too_large(exchange.path, limit), exchange.local_id, REFUSED
                 )
-                await answer_error(errors.too_large(path, limit), local_id, REFUSED)
                 return
             try:
-                verdict = self.checks.check_request(method, path, query, headers, body)
+                verdict = self.checks.check_request(
+                    exchange.method, exchange.path, exchange.query, exchange.headers, body
+                )
             except Exception:  # a bug of the checks must not change what is forwarded
-                logger.exception("the proxy could not check %s %s; forwarded unchecked", method, path)
+                logger.exception(
+                    "the proxy could not check %s %s; forwarded unchecked", exchange.method, exchange.path
+                )
                 verdict = RequestVerdict(None)
             if verdict.findings and self.settings.strict:
-                record([finding.found for finding in verdict.findings], None, local_id)
-                await answer_error(verdict.findings[0].refusal, local_id, REFUSED)
+                exchange.record([finding.found for finding in verdict.findings], None, exchange.local_id)
+                await exchange.answer_error(verdict.findings[0].refusal, exchange.local_id, REFUSED)
                 return
-            await self._exchange(scope, headers, body, verdict, record, answer, answer_error, local_id)
+            await self._exchange(exchange, body, verdict)
         except Exception:
             # A bug of the proxy: logged with its traceback, never sent to the client.
-            logger.exception("the proxy failed on %s %s", method, path)
-            if state.status == 0:
-                await answer_error(StubError(500, errors.INTERNAL_ERROR, "Internal error."), local_id, FAILED)
+            logger.exception("the proxy failed on %s %s", exchange.method, exchange.path)
+            if exchange.state.status == 0:
+                error = StubError(500, errors.INTERNAL_ERROR, "Internal error.")
+                await exchange.answer_error(error, exchange.local_id, FAILED)
         finally:
             self.log.forwarded += 1
-            journal.log_access(state, scope.get("client"))
+            journal.log_access(exchange.state, scope.get("client"))
 
-    async def _exchange(
-        self,
-        scope: Scope,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-        verdict: RequestVerdict,
-        record: Any,
-        answer: Any,
-        answer_error: Any,
-        local_id: str,
-    ) -> None:
-        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-        query_string: bytes = scope.get("query_string", b"")
-        url = (
-            self.upstream
-            + raw_path.decode("latin-1")
-            + (f"?{query_string.decode('latin-1')}" if query_string else "")
-        )
+    async def _exchange(self, exchange: Exchange, body: bytes, verdict: RequestVerdict) -> None:
         request_findings = [finding.found for finding in verdict.findings]
         try:
-            status, out_headers, raw = await self._send(scope["method"], url, headers, body)
+            status, out_headers, raw = await self._send(
+                exchange.method, exchange.upstream_url(), exchange.headers, body
+            )
         except UpstreamFailure as failure:
-            record([*request_findings, Found("upstream", "", str(failure))], None, local_id)
+            exchange.record([*request_findings, Found("upstream", "", str(failure))], None, exchange.local_id)
             error = StubError(
                 503,
                 errors.SERVICE_UNAVAILABLE,
                 f"The service is temporarily unavailable: {failure} Try again later.",
             )
-            await answer_error(error, local_id, FAILED)
+            await exchange.answer_error(error, exchange.local_id, FAILED)
             return
-        request_id = next(
-            (v.decode("latin-1") for k, v in out_headers if k.lower() == b"x-request-id"), local_id
-        )
+        request_id = request_id_of(out_headers) or exchange.local_id
         found = list(request_findings)
         if verdict.operation is not None:
             try:
@@ -357,7 +298,7 @@ class ProxyApp:
                 found += self.checks.check_response(verdict.operation, status, out_headers, checked)
             except Exception:  # a bug of the checks must not change what is answered
                 logger.exception("the proxy could not check the answer to %s; passed unchecked", request_id)
-        record(found, status, request_id)
+        exchange.record(found, status, request_id)
         if self.settings.strict and any(item.kind == "response" for item in found):
             replaced = (
                 StubError(
@@ -370,9 +311,9 @@ class ProxyApp:
                     500, errors.INTERNAL_ERROR, "Internal error. The service's answer broke the contract."
                 )
             )
-            await answer_error(replaced, request_id, REPLACED)
+            await exchange.answer_error(replaced, request_id, REPLACED)
             return
-        await answer(status, out_headers, raw)
+        await exchange.answer(status, out_headers, raw)
 
     async def _send(
         self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
@@ -420,4 +361,64 @@ class ProxyApp:
             response.status_code,
             _without_hop_by_hop(list(response.headers.raw), HOP_BY_HOP),
             b"".join(chunks),
+        )
+
+
+def request_id_of(headers: list[tuple[bytes, bytes]]) -> str | None:
+    return next((v.decode("latin-1") for k, v in headers if k.lower() == b"x-request-id"), None)
+
+
+class Exchange:
+    """One request through the proxy: what it is, how it is answered, where its findings go."""
+
+    def __init__(self, proxy: ProxyApp, scope: Scope, send: Send) -> None:
+        self.proxy = proxy
+        self.scope = scope
+        self.send = send
+        self.local_id = uuid.uuid4().hex
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query_string: bytes = scope.get("query_string", b"")
+        self.headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+        self.query = parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True)
+        self.secrets = [*secrets_of(self.headers, self.query), *proxy.secrets]
+        self.state = RequestState(
+            request_id=self.local_id,
+            method=self.method,
+            path=self.path,
+            headers=self.headers,
+            query_string=self.query_string,
+            received_at=time.time(),
+            started=time.perf_counter(),
+            contract=True,
+        )
+
+    def upstream_url(self) -> str:
+        """The upstream base URL plus the request's own path (as sent, percent-encoding kept)
+        and query."""
+        raw_path: bytes = self.scope.get("raw_path") or self.path.encode("utf-8")
+        query = f"?{self.query_string.decode('latin-1')}" if self.query_string else ""
+        return self.proxy.upstream + raw_path.decode("latin-1") + query
+
+    async def answer(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.state.status = status
+        # The access log names the request as the client can quote it.
+        self.state.request_id = request_id_of(headers) or self.local_id
+        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+        await self.send({"type": "http.response.body", "body": body, "more_body": False})
+
+    async def answer_error(self, error: StubError, request_id: str, verdict: bytes) -> None:
+        """An answer the proxy makes itself, in the service's error format."""
+        status, payload, headers = answers.error_answer(error, request_id)
+        headers += [(b"x-request-id", request_id.encode("latin-1")), (PROXY_HEADER, verdict)]
+        await self.answer(status, headers, payload)
+
+    def record(self, found: list[Found], upstream_status: int | None, request_id: str) -> None:
+        self.proxy.log.record(
+            found,
+            method=self.method,
+            path=self.path,
+            upstream_status=upstream_status,
+            request_id=request_id,
+            secrets=self.secrets,
         )

@@ -183,3 +183,24 @@ def test_the_stub_without_proxy_lists_no_violations() -> None:
         app.close()
     assert listed.json() == {"violations": []}
     assert "proxy" not in health.json()
+
+
+def test_the_upstream_password_is_shown_nowhere() -> None:
+    from tests.proxy.test_broken_upstream import closed_port
+
+    port = closed_port()
+    app = proxy_app(f"http://user:hunter2-upstream@127.0.0.1:{port}/base", timeout=1.0)
+
+    answer = post_create(app)
+
+    async def read(client: httpx.AsyncClient) -> str:
+        listed = (await client.get("/_stub/violations", headers=ADMIN)).text
+        return listed + (await client.get("/_stub/health")).text
+
+    seen = call(app, read)
+
+    assert answer.status_code == 503
+    assert f"http://127.0.0.1:{port}/base" in seen
+    assert '"kind": "upstream"' in seen
+    for text in (seen, answer.text):
+        assert "hunter2-upstream" not in text
