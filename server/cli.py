@@ -23,6 +23,7 @@ import uvicorn
 import yaml
 
 from .connection import JsonRefusals
+from .proxy import serve as proxy_mode
 from .seeds import DEMO_TOKENS, load_seed_file
 from .settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
 from .store import open_store, redacted_url, sqlite_path
@@ -174,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log line format")
     parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+    proxy_mode.add_arguments(parser)
     return parser
 
 
@@ -248,7 +250,7 @@ def demo_token_problem(settings: Settings, host: str, allow: bool) -> str | None
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.workers is None:
-        args.workers = default_workers(args.in_memory)
+        args.workers = 1 if args.proxy else default_workers(args.in_memory)
     if args.workers < 1:
         print("--workers must be at least 1", file=sys.stderr)
         return 2
@@ -293,6 +295,13 @@ def main(argv: list[str] | None = None) -> int:
         if problem is not None:
             print(f"cannot start the stub: {problem}", file=sys.stderr)
             return 2
+        if args.proxy:
+            try:
+                proxy = proxy_mode.settings_from(args, settings)
+            except ValueError as invalid:
+                print(f"cannot start the proxy: {invalid}", file=sys.stderr)
+                return 2
+            return proxy_mode.run(proxy, settings, args.host, args.port, common)
         # The schema is migrated and the seed loaded once, here; every worker then opens the store.
         from .app import create_app, prepare
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import errors, runtime
+from .proxy import violations
 from .runtime import NOT_PARSED
 from .seeds import Backup, Seed, SeedError, parse_seed
 from .store import StoredFault, StoredRestore
@@ -58,7 +59,14 @@ async def get_health() -> Answer:
         detail = f": {health.detail}" if health.detail else ""
         error = errors.StubError(503, errors.STUB_UNAVAILABLE, f"The stub's database is unavailable{detail}.")
         return error.body(runtime.request_id()), 503
-    return {"status": "ok", "store": {"kind": health.kind, "reachable": True, **health.extra}}, 200
+    answer: dict[str, Any] = {
+        "status": "ok",
+        "store": {"kind": health.kind, "reachable": True, **health.extra},
+    }
+    proxy = violations.current()
+    if proxy is not None:
+        answer["proxy"] = proxy.health()
+    return answer, 200
 
 
 async def list_restores(project_id: str | None = None, status: str | None = None, limit: int = 100) -> Answer:
@@ -151,6 +159,18 @@ async def clear_faults() -> Answer:
     return {"cleared": await runtime.current().store.clear_faults()}, 200
 
 
+async def list_violations(limit: int = 100, after: int = 0) -> Answer:
+    """What the proxy serving this request found (`server/proxy/`); empty without `--proxy`."""
+    proxy = violations.current()
+    found = [] if proxy is None else proxy.log.listed(limit, after)
+    return {"violations": [violation.view() for violation in found]}, 200
+
+
+async def clear_violations() -> Answer:
+    proxy = violations.current()
+    return {"cleared": 0 if proxy is None else proxy.log.clear()}, 200
+
+
 OPERATIONS: dict[str, Callable[..., Any]] = {
     "getHealth": get_health,
     "listRestores": list_restores,
@@ -163,4 +183,6 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "listFaults": list_faults,
     "armFault": arm_fault,
     "clearFaults": clear_faults,
+    "listViolations": list_violations,
+    "clearViolations": clear_violations,
 }
