@@ -47,6 +47,7 @@ from tools.bench.servers import (
     group_cpu_seconds,
     prism_kind,
     probe,
+    proxied_kind,
     running,
     stub_kind,
 )
@@ -54,6 +55,7 @@ from tools.bench.wrk import WrkResult, run_wrk
 from tools.harness.stored import read_stored_restores
 
 PRISM = "prism"
+PROXIED = "proxied"
 RESTORE_SECONDS = 0.25
 """How long a bench restore stays in progress (`--restore-seconds`; the default is 2 s). Every
 create still does all its work (a stored restore, later finished once); a short life only lets a
@@ -176,6 +178,7 @@ def _server_kinds(arguments: argparse.Namespace, prism_bin: Path, seed: Path) ->
         kinds.extend(
             stub_kind(n, seed, stub_args, arguments.baseline.resolve(), "base") for n in worker_counts
         )
+    kinds.append(proxied_kind(seed, stub_args))
     kinds.append(prism_kind(prism_bin, CONTRACT_SPEC))
     kinds.extend(ceiling_kind(n) for n in worker_counts)
     if arguments.servers:
@@ -293,6 +296,10 @@ def ratios(measurements: list[Measurement], all_workers: int) -> list[dict[str, 
                     else None,
                     "p99_vs_baseline": _ratio(result.p99_ms, baseline.p99_ms) if baseline else None,
                     "cpu_ms_per_request": cpu.get(server),
+                    # What the validating proxy adds to the stub it fronts (same round).
+                    "p99_added_by_proxy_ms": round(result.p99_ms - direct.p99_ms, 3)
+                    if server == PROXIED and (direct := same.get(f"stub-{all_workers}w"))
+                    else None,
                     "cpu_per_request_vs_baseline": _ratio(
                         cpu[server] or 0.0, cpu.get(f"base-{workers}") or 0.0
                     )
@@ -362,6 +369,12 @@ def _print_summary(ratio_rows: list[dict[str, Any]], checks: list[dict[str, Any]
             f"  req/s vs Prism {row['rps_vs_prism']}  p99 vs Prism {row['p99_vs_prism']}"
             f"  req/s vs ceiling {row['rps_vs_ceiling']}{baseline}"
         )
+    for row in ratio_rows:
+        if row["p99_added_by_proxy_ms"] is not None:
+            print(
+                f"  round {row['round']}  {row['load']:8} proxied     req/s {row['requests_per_s']:.0f}"
+                f"  p99 added by the proxy {row['p99_added_by_proxy_ms']} ms"
+            )
     print("\ntargets:")
     for check in checks:
         verdict = "met" if check["met"] else "MISSED"

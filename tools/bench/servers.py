@@ -176,6 +176,31 @@ def stub_kind(
     )
 
 
+def proxied_kind(seed_path: Path, extra_args: tuple[str, ...] = ()) -> ServerKind:
+    """The stub (default workers) behind the validating proxy (`tools/bench/proxied.py`)."""
+
+    def command(port: int, scratch: Path) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "tools.bench.proxied",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(scratch),
+            "--seed",
+            str(seed_path),
+            *extra_args,
+        ]
+
+    return ServerKind(
+        name="proxied",
+        description="the stub (default workers) behind `python -m server --proxy` (one worker), both counted",
+        command=command,
+        workers=0,
+    )
+
+
 def prism_kind(prism_bin: Path, spec: Path) -> ServerKind:
     def command(port: int, scratch: Path) -> list[str]:
         return [str(prism_bin), "mock", "-h", HOST, "-p", str(port), "-v", "silent", str(spec)]
