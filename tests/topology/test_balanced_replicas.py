@@ -57,6 +57,8 @@ from .balancer import HAProxy, StatsWatcher
 from .load import Attempt, PacedLoad, send
 from .relay import TcpRelay
 
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
 REPLICAS = 3
 WORKERS = 2
 CLIENTS = 32
