@@ -24,9 +24,9 @@ import yaml
 
 from .connection import JsonRefusals
 from .proxy import serve as proxy_mode
-from .seeds import DEMO_TOKENS, load_seed_file
+from .seeds import DEMO_TOKENS, Seed, load_seed_file
 from .settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
-from .store import open_store, redacted_url, sqlite_path
+from .store import Store, open_store, redacted_url, sqlite_path
 
 # connexion imports starlette.testclient, which warns about httpx at import time; the stub never
 # uses the test client, so the warning is only noise in its output.
@@ -303,11 +303,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             return proxy_mode.run(proxy, settings, args.host, args.port, common)
         # The schema is migrated and the seed loaded once, here; every worker then opens the store.
-        from .app import create_app, prepare
+        from .app import create_app
 
         store = open_store(settings.store, journal_keep=settings.journal_limit)
-        asyncio.run(prepare(store, load_seed_file(settings.seed_path), settings))
-        asyncio.run(store.close())
+        asyncio.run(_prepare_and_close(store, load_seed_file(settings.seed_path), settings))
         app: Any = None
         if args.workers == 1:
             app = create_app(settings)
@@ -321,6 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         uvicorn.run(f"{__name__}:app_from_env", factory=True, workers=args.workers, **common)
     return 0
+
+
+async def _prepare_and_close(store: Store, seed: Seed, settings: Settings) -> None:
+    """Migrate and seed the store, then close it, on one event loop: a PostgreSQL store's pool
+    and writer task belong to the loop that opened them."""
+    from .app import prepare
+
+    await prepare(store, seed, settings)
+    await store.close()
 
 
 def _absolute_sqlite(url: str) -> str:

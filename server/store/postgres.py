@@ -51,7 +51,8 @@ class PostgresStore(Store):
         self.url = url
         self.timeout = timeout
         self.pool: AsyncConnectionPool | None = None
-        self._pending: list[tuple[CreatePlan, asyncio.Future[CreateOutcome]]] = []
+        # Queued creates with their deadlines (time.monotonic()).
+        self._pending: list[tuple[CreatePlan, asyncio.Future[CreateOutcome], float]] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
@@ -118,11 +119,13 @@ class PostgresStore(Store):
 
     # --- running transactions ------------------------------------------------------------
 
-    async def _run(self, transaction: TransactionFactory[T], *, write: bool) -> T:
+    async def _run(
+        self, transaction: TransactionFactory[T], *, write: bool, timeout: float | None = None
+    ) -> T:
         if self.pool is None:
             raise StoreUnavailable("the store is not open")
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.timeout if timeout is None else timeout):
                 async with self.pool.connection() as connection, connection.transaction():
                     return await self._drive(connection, transaction())
         except (
@@ -160,7 +163,16 @@ class PostgresStore(Store):
             self._next_state = asyncio.get_running_loop().create_future()
             if self._state_reader is None or self._state_reader.done():
                 self._state_reader = asyncio.create_task(self._read_states())
-        return await asyncio.shield(self._next_state)
+        # A caller that joined while a read was under way waits for that read and the next one:
+        # together no longer than one database call may take, so a 503 is not twice as late.
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await asyncio.shield(self._next_state)
+        except TimeoutError:
+            raise self._late() from None
+
+    def _late(self) -> StoreUnavailable:
+        return StoreUnavailable(f"no answer from the database within {self.timeout:g}s")
 
     async def _read_states(self) -> None:
         while self._next_state is not None:
@@ -176,7 +188,8 @@ class PostgresStore(Store):
         if self._writer is None:
             raise StoreUnavailable("the store is not open")
         future: asyncio.Future[CreateOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append((plan, future))
+        # Answered within one timeout from now, however long earlier commits keep the writer busy.
+        self._pending.append((plan, future, time.monotonic() + self.timeout))
         self._wake.set()
         return await future
 
@@ -194,9 +207,19 @@ class PostgresStore(Store):
                 return
 
     async def _commit_queued(self) -> None:
+        moment = time.monotonic()
+        for _, future, deadline in self._pending:
+            if deadline <= moment and not future.done():
+                future.set_exception(self._late())
+        self._pending = [item for item in self._pending if item[2] > moment and not item[1].done()]
         pending, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         rows, prune = self._take_journal()
-        plans = [plan for plan, _ in pending]
+        if not pending and not rows:
+            return
+        plans = [plan for plan, _, _ in pending]
+        # The commit must end by the earliest deadline among its creates: past it, it is rolled
+        # back, so a create answered 503 is not stored after all.
+        budget = min((deadline for _, _, deadline in pending), default=moment + self.timeout) - moment
         now = time.time()
         try:
             outcomes = await self._run(
@@ -204,15 +227,16 @@ class PostgresStore(Store):
                     self.dialect, plans, rows, now, journal_keep=self.journal_keep, prune_journal=prune
                 ),
                 write=True,
+                timeout=budget,
             )
         except Exception as problem:
             if rows and not pending:
                 logger.warning("dropped %d journal entries: %s", len(rows), problem)
-            for _, future in pending:
+            for _, future, _ in pending:
                 if not future.done():
                     future.set_exception(problem)
             return
-        for (_, future), outcome in zip(pending, outcomes, strict=True):
+        for (_, future, _), outcome in zip(pending, outcomes, strict=True):
             if not future.done():
                 future.set_result(outcome)
 
