@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-import yaml
 
 from .connection import JsonRefusals
+from .openapi import parse_yaml
 from .proxy import serve as proxy_mode
 from .seeds import DEMO_TOKENS, Seed, load_seed_file
 from .settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _read_seed(path: Path) -> dict[str, Any]:
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loaded = parse_yaml(path.read_text(encoding="utf-8"))
     return loaded if isinstance(loaded, dict) else {}
 
 
@@ -200,7 +200,7 @@ def banner(settings: Settings, host: str, port: int) -> str:
         f"  Swagger UI    {base}/ui/  and  {base}{CONTROL_PREFIX}/ui/",
         f"  state         {redacted_url(settings.store)}",
     ]
-    spec = yaml.safe_load(CONTRACT_SPEC.read_text(encoding="utf-8"))
+    spec = parse_yaml(CONTRACT_SPEC.read_text(encoding="utf-8"))
     example = spec["components"]["examples"]["DocumentRequest"]["value"]
     body = json.dumps(example, separators=(",", ":"))
     lines += [

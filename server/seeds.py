@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .openapi import parse_yaml
+
 PROJECT_ID = re.compile(r"[0-9a-f]{32}")
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 BACKUP_STATUSES = frozenset(
@@ -78,7 +80,7 @@ DEFAULT_SEED_FILE = Path(__file__).resolve().parent / "seeds" / "default.yaml"
 
 def load_seed_file(path: Path) -> Seed:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_yaml(path.read_text(encoding="utf-8"))  # libyaml when installed: seeds get big
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SeedError(f"cannot read seed {path}: {exc}") from exc
     return parse_seed(document)
