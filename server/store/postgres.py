@@ -34,6 +34,12 @@ T = TypeVar("T")
 logger = logging.getLogger("server.store")
 
 MIGRATION_LOCK = 5_318_007
+RECONNECT_WINDOW_S = 3.0
+"""How long the pool retries one lost connection before it gives that slot up. psycopg_pool
+doubles the wait between attempts for as long as `reconnect_timeout` allows (1, 2, 4, ... s), so
+a long window left the stub answering 503 for about as long again as the outage lasted. A
+slot given up is grown anew by the next request (the settle loop makes one every interval),
+starting again at a 1 s wait: the stub serves again within seconds of the database's return."""
 MAX_BATCH = 1000
 """Creates per group commit (11 parameters each, well under PostgreSQL's 65,535)."""
 
@@ -73,7 +79,7 @@ class PostgresStore(Store):
             max_size=8,
             open=False,
             timeout=self.timeout,
-            reconnect_timeout=3600,  # keep trying: the database may be restarting
+            reconnect_timeout=RECONNECT_WINDOW_S,
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 2},
         )
         try:
