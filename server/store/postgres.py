@@ -187,6 +187,11 @@ class PostgresStore(Store):
                 result = await self._run(lambda: tx.read_state(self.dialect), write=False)
             except Exception as problem:
                 waiting.set_exception(problem)
+                if isinstance(problem, StoreUnavailable) and self._next_state is not None:
+                    # Callers that came while this read failed would otherwise wait for it and
+                    # then as long again for their own: the database is away for them too.
+                    self._next_state.set_exception(problem)
+                    self._next_state = None
             else:
                 waiting.set_result(result)
 
