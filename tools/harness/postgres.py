@@ -125,6 +125,14 @@ class PostgresServer:
     def restart(self) -> None:
         self.pg_ctl("restart", "-m", "fast")
 
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: sessions are cut), keeping its data for `resume()`."""
+        self.pg_ctl("stop", "-m", "fast")
+
+    def resume(self) -> None:
+        """Start the server again after `halt()`, on the same port and data."""
+        self.pg_ctl("start")
+
     def stop(self) -> None:
         if self.data.exists():
             self._run(
