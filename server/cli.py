@@ -75,6 +75,8 @@ def logging_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
             # The stub writes its own access log (server.access), without credentials.
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "connexion": {"handlers": ["main"], "level": "WARNING", "propagate": False},
+            # psycopg's pool says when it cannot connect; in the stub's format, not bare lines.
+            "psycopg": {"handlers": ["main"], "level": "WARNING", "propagate": False},
         },
     }
 
