@@ -40,6 +40,8 @@ doubles the wait between attempts for as long as `reconnect_timeout` allows (1, 
 a long window left the stub answering 503 for about as long again as the outage lasted. A
 slot given up is grown anew by the next request (the settle loop makes one every interval),
 starting again at a 1 s wait: the stub serves again within seconds of the database's return."""
+OPEN_WAIT_S = 10.0
+"""How long a starting stub waits for its database (which may be starting too)."""
 MAX_BATCH = 1000
 """Creates per group commit (11 parameters each, well under PostgreSQL's 65,535)."""
 
@@ -83,14 +85,27 @@ class PostgresStore(Store):
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 2},
         )
         try:
-            await self.pool.open(wait=True, timeout=10)
+            await self.pool.open(wait=True, timeout=OPEN_WAIT_S)
             await self._migrate()
-        except (psycopg.Error, PoolTimeout, OSError) as problem:
+        except PoolTimeout:
+            # The pool says only that it has no connection yet; one attempt of our own says why.
+            await self.pool.close()
+            cause = await self._connect_problem()
+            raise StoreUnavailable(f"cannot reach the database {redacted_url(self.url)}: {cause}") from None
+        except (psycopg.Error, OSError) as problem:
             await self.pool.close()
             raise self._unavailable(problem) from None
         self.opened = True
         self._closing = False
         self._writer = asyncio.create_task(self._write_loop())
+
+    async def _connect_problem(self) -> str:
+        try:
+            connection = await psycopg.AsyncConnection.connect(self.url, connect_timeout=2)
+        except (psycopg.Error, OSError) as problem:
+            return str(self._unavailable(problem))
+        await connection.close()
+        return f"no connection within {OPEN_WAIT_S:g} s"
 
     async def _migrate(self) -> None:
         assert self.pool is not None
