@@ -73,9 +73,9 @@ class PostgresStore(Store):
 
     # --- connection and schema -----------------------------------------------------------
 
-    async def open(self) -> None:
+    def _new_pool(self) -> AsyncConnectionPool:
         self._wake = asyncio.Event()  # bound to the loop that serves the app
-        self.pool = AsyncConnectionPool(
+        return AsyncConnectionPool(
             conninfo=self.url,
             min_size=2,
             max_size=8,
@@ -84,6 +84,19 @@ class PostgresStore(Store):
             reconnect_timeout=RECONNECT_WINDOW_S,
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 2},
         )
+
+    async def attach(self) -> None:
+        """Open without waiting for the database: for a worker of a stub that has migrated and
+        seeded it already, started while the database is away (uvicorn starts a new worker when
+        one dies). Requests get 503 until it is back; then the pool connects by itself."""
+        self.pool = self._new_pool()
+        await self.pool.open(wait=False)
+        self.opened = True
+        self._closing = False
+        self._writer = asyncio.create_task(self._write_loop())
+
+    async def open(self) -> None:
+        self.pool = self._new_pool()
         try:
             await self.pool.open(wait=True, timeout=OPEN_WAIT_S)
             await self._migrate()
