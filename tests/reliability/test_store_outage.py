@@ -6,6 +6,8 @@ The test runs its own PostgreSQL server (it stops it), and one stub with two wor
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -181,3 +183,42 @@ def test_an_unreachable_database_gets_503_in_time_and_the_stub_recovers(outage: 
         assert any(restore_id in answer.text for restore_id in stored), answer
     log = outage.stub.logs()
     assert "Traceback" not in log, log[-4000:]
+
+
+def worker_pids(stub: StubProcess) -> list[int]:
+    """The PIDs of the stub's uvicorn workers (children of the process the test started)."""
+    children = Path(f"/proc/{stub.pid}/task/{stub.pid}/children").read_text(encoding="utf-8").split()
+    pids = []
+    for child in map(int, children):
+        command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        if b"multiprocessing" in command and b"resource_tracker" not in command:
+            pids.append(child)
+    return pids
+
+
+def test_a_worker_started_while_the_database_is_away_does_not_end_the_stub(outage: Outage) -> None:
+    """uvicorn starts a new worker when one dies; while the database is away that worker must
+    start and answer 503, not fail its start-up, which makes uvicorn stop the whole stub."""
+    assert outage.create().status == 200
+    workers = worker_pids(outage.stub)
+    assert len(workers) == 2, workers
+    outage.postgres.halt()
+    try:
+        started = outage.stub.logs().count("Application startup complete")
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while outage.stub.logs().count("Application startup complete") <= started:
+            assert outage.stub.alive(), f"the stub ended:\n{outage.stub.logs()[-3000:]}"
+            assert time.monotonic() < deadline, outage.stub.logs()[-3000:]
+            time.sleep(0.2)
+        assert outage.stub.alive()
+        assert set(worker_pids(outage.stub)) & set(workers) == {workers[1]}
+        # Both workers, the new one too, answer 503 in time.
+        assert_unavailable(concurrently(outage, 8))
+    finally:
+        outage.postgres.resume()
+    wait_until_serving(outage, RECOVER_WITHIN_S)
+    # Many requests, so both workers answer some: all 200 (each create is a new server).
+    answers = concurrently(outage, 8)
+    assert [a.status for a in answers] == [200] * 8, answers
+    assert outage.stub.alive()
