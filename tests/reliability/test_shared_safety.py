@@ -26,6 +26,7 @@ import yaml
 
 from server.cli import demo_token_problem
 from server.settings import Settings
+from server.store import redacted_url
 from tools.harness.postgres import PostgresServer, StubStore, missing_reason
 from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN, OTHER_TOKEN, SeedServer, write_seed
 from tools.harness.stub_process import REPO_ROOT, StubProcess, free_port
@@ -89,6 +90,34 @@ def test_demo_tokens_are_refused_on_a_shared_database(tmp_path: Path, shared_dat
     by_environment = run_stub("--data-dir", str(tmp_path / "data"), env={"CSBS_STUB_STORE": url})
     assert assert_refused_in_one_line(by_environment) == line
     assert not (tmp_path / "data").exists(), "a refused stub must not have created its state"
+
+
+def test_a_password_in_the_query_string_is_kept_out_too(tmp_path: Path, shared_database: str) -> None:
+    """libpq also reads `password` from the URL's query string."""
+    url = f"{shared_database}?password={CANARY_PASSWORD}&application_name=safety"
+    line = assert_refused_in_one_line(run_stub("--store", url, "--data-dir", str(tmp_path / "data")))
+    assert "password=***&application_name=safety" in line, line
+    assert CANARY_PASSWORD not in line
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://stub:pw@db:5432/stub", "postgresql://stub:***@db:5432/stub"),
+        ("postgresql://:pw@db/stub", "postgresql://***@db/stub"),
+        ("postgresql://stub@db/stub?password=pw", "postgresql://stub@db/stub?password=***"),
+        (
+            "postgresql://stub@db/stub?sslmode=require&sslpassword=pw",
+            "postgresql://stub@db/stub?sslmode=require&sslpassword=***",
+        ),
+        ("postgresql://u:pw@db/stub?password=pw", "postgresql://u:***@db/stub?password=***"),
+        ("postgresql://stub@db/stub?application_name=a", "postgresql://stub@db/stub?application_name=a"),
+        ("sqlite:///relative/stub.sqlite3", "sqlite:///relative/stub.sqlite3"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_redacted_urls_keep_everything_but_the_password(url: str, shown: str) -> None:
+    assert redacted_url(url) == shown
 
 
 def test_the_check_itself_names_every_place_others_can_reach() -> None:
