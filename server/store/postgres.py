@@ -62,6 +62,8 @@ class PostgresStore(Store):
         # Queued creates with their deadlines (time.monotonic()).
         self._pending: list[tuple[CreatePlan, asyncio.Future[CreateOutcome], float]] = []
         self._wake = asyncio.Event()
+        self._committing = asyncio.Lock()
+        """Held by the writer while it commits what it took from the queues."""
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
         self._next_state: asyncio.Future[tuple[int, bool]] | None = None
@@ -75,6 +77,7 @@ class PostgresStore(Store):
 
     def _new_pool(self) -> AsyncConnectionPool:
         self._wake = asyncio.Event()  # bound to the loop that serves the app
+        self._committing = asyncio.Lock()
         return AsyncConnectionPool(
             conninfo=self.url,
             min_size=2,
@@ -232,6 +235,12 @@ class PostgresStore(Store):
         self._wake.set()
         return await future
 
+    async def flush_journal(self) -> None:
+        """Write the queued journal entries, after the writer's commit under way: it may hold
+        entries taken from the queue, which a read of the journal must see."""
+        async with self._committing:
+            await super().flush_journal()
+
     def _journal_queued(self) -> None:
         self._wake.set()
 
@@ -241,7 +250,8 @@ class PostgresStore(Store):
             await self._wake.wait()
             self._wake.clear()
             while self._pending or self._journal:
-                await self._commit_queued()
+                async with self._committing:
+                    await self._commit_queued()
             if self._closing:
                 return
 
