@@ -151,6 +151,27 @@ def test_queued_journal_entries_are_seen_by_reads_and_dropped_by_a_reset(databas
     assert asyncio.run(scenario()) == (["queued"], [], [])
 
 
+def test_a_read_of_the_journal_sees_entries_the_writer_is_committing(database: str) -> None:
+    """The writer takes queued entries and commits them; a read of the journal that starts in
+    between must wait for that commit, not answer without them."""
+
+    async def scenario() -> list[list[str]]:
+        store = await _seeded(database)
+        seen = []
+        try:
+            for index in range(5):
+                store.journal(_journal_row(f"in-flight-{index}", store.snapshot.generation))
+                for _ in range(3):  # the writer wakes and takes the entry
+                    await asyncio.sleep(0)
+                seen.append([row["request_id"] for row in await store.list_journal(10, 0)])
+            return seen
+        finally:
+            await store.close()
+
+    expected = [[f"in-flight-{index}" for index in range(count + 1)] for count in range(5)]
+    assert asyncio.run(scenario()) == expected
+
+
 def test_creates_queued_together_share_one_transaction(database: str) -> None:
     """Group commit: creates waiting for the writer are committed by one transaction (rows
     written by one transaction carry its id, `xmin`)."""
