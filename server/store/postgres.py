@@ -217,11 +217,11 @@ class PostgresStore(Store):
             try:
                 result = await self._run(lambda: tx.read_state(self.dialect), write=False)
             except Exception as problem:
-                waiting.set_exception(problem)
+                _fail(waiting, problem)
                 if isinstance(problem, StoreUnavailable) and self._next_state is not None:
                     # Callers that came while this read failed would otherwise wait for it and
                     # then as long again for their own: the database is away for them too.
-                    self._next_state.set_exception(problem)
+                    _fail(self._next_state, problem)
                     self._next_state = None
             else:
                 waiting.set_result(result)
@@ -295,6 +295,13 @@ class PostgresStore(Store):
         except StoreUnavailable as problem:
             return StoreHealth(kind=self.kind, reachable=False, detail=str(problem))
         return StoreHealth(kind=self.kind, reachable=True)
+
+
+def _fail(future: asyncio.Future[Any], problem: BaseException) -> None:
+    """Fail a shared read. Callers past their deadline have let go of it (asyncio.shield), so
+    it is marked seen: asyncio would otherwise log it as never retrieved, with a traceback."""
+    future.set_exception(problem)
+    future.exception()
 
 
 async def _execute(connection: psycopg.AsyncConnection[Any], query: tx.Query) -> Any:
