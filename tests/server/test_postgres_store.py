@@ -7,6 +7,7 @@ Each test gets a fresh database on the session's cluster (`postgres_server`), an
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from typing import Any
@@ -16,9 +17,10 @@ import pytest
 
 from server.seeds import load_seed_file
 from server.settings import DEFAULT_SEED
-from server.store import CreateOutcome, CreatePlan, JournalRow
+from server.store import CreateOutcome, CreatePlan, JournalRow, StoreUnavailable
 from server.store.postgres import PostgresStore
 from tools.harness.postgres import PostgresServer
+from tools.harness.stub_process import free_port
 
 PROCESSES = 4
 
@@ -187,3 +189,34 @@ def test_creates_queued_together_share_one_transaction(database: str) -> None:
     assert asyncio.run(five_creates()) == [CreateOutcome.CREATED] * 5
     assert _scalar(database, "SELECT COUNT(*) FROM restores") == 5
     assert _scalar(database, "SELECT COUNT(DISTINCT xmin::text) FROM restores") == 1
+
+
+def test_an_unreachable_database_leaves_no_unretrieved_failure_behind() -> None:
+    """A caller that gives up at its deadline lets go of the shared read (asyncio.shield); the
+    read's failure must still count as seen, or asyncio logs "Future exception was never
+    retrieved" with a traceback for every request during an outage."""
+    unreachable = f"postgresql://stub@127.0.0.1:{free_port()}/stub"
+    reported: list[str] = []
+
+    async def scenario() -> list[str]:
+        asyncio.get_running_loop().set_exception_handler(
+            lambda _, context: reported.append(context["message"])
+        )
+        store = PostgresStore(unreachable, timeout=0.5)
+        await store.attach()
+        failures = []
+        try:
+            for _ in range(3):
+                try:
+                    await store.checkpoint()
+                except StoreUnavailable as problem:
+                    failures.append(str(problem))
+                await asyncio.sleep(0.3)  # the shared read ends after the caller gave up
+        finally:
+            await store.close()
+        gc.collect()
+        await asyncio.sleep(0)
+        return failures
+
+    assert len(asyncio.run(scenario())) == 3
+    assert reported == [], reported
