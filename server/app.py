@@ -31,7 +31,8 @@ from .runtime import Runtime
 from .seeds import Seed, load_seed_file
 from .settings import CONTROL_PREFIX, Settings
 from .simulation import ExampleCatalog
-from .store import Store, open_store
+from .store import Store, StoreUnavailable, open_store
+from .store.postgres import PostgresStore
 from .store.sqlite import SqliteStore
 
 logger = logging.getLogger("server")
@@ -117,7 +118,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         if not stub.store.opened:
-            await prepare(stub.store, seed, settings)
+            try:
+                await prepare(stub.store, seed, settings)
+            except StoreUnavailable as problem:
+                # A worker of a stub whose database is prepared already must not end the whole
+                # stub because the database is away right now: it serves 503 until it is back.
+                if not (settings.store_prepared and isinstance(stub.store, PostgresStore)):
+                    raise
+                logger.warning("the database is unavailable (%s); answering 503 until it is back", problem)
+                await stub.store.attach()
         stop = asyncio.Event()
         task = asyncio.create_task(run_settler(stub.store, settings.settle_interval, stop))
         try:

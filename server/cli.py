@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import ipaddress
 import json
@@ -75,6 +76,8 @@ def logging_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
             # The stub writes its own access log (server.access), without credentials.
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "connexion": {"handlers": ["main"], "level": "WARNING", "propagate": False},
+            # psycopg's pool says when it cannot connect; in the stub's format, not bare lines.
+            "psycopg": {"handlers": ["main"], "level": "WARNING", "propagate": False},
         },
     }
 
@@ -277,7 +280,6 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     log_config = logging_config(args.log_format, args.log_level.upper())
     logging.config.dictConfig(log_config)
-    os.environ[SETTINGS_ENV] = settings_to_env(settings)
     common: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -307,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
 
         store = open_store(settings.store, journal_keep=settings.journal_limit)
         asyncio.run(_prepare_and_close(store, load_seed_file(settings.seed_path), settings))
+        # Workers (uvicorn starts them, and starts a new one when one dies) find it prepared.
+        settings = dataclasses.replace(settings, store_prepared=True)
+        os.environ[SETTINGS_ENV] = settings_to_env(settings)
         app: Any = None
         if args.workers == 1:
             app = create_app(settings)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 
-from .store import Store
+from .store import Store, StoreUnavailable
 
 logger = logging.getLogger("server.lifecycle")
 
@@ -25,7 +25,9 @@ async def run_settler(store: Store, interval: float, stop: asyncio.Event) -> Non
         try:
             await store.settle()
             await store.flush_journal()
-        except Exception:  # an unreachable or closing database must not end the loop
+        except StoreUnavailable as problem:  # the database is away: say so, without a traceback
+            logger.warning("recording restore outcomes failed (%s); retrying", problem)
+        except Exception:  # nor must anything else end the loop
             logger.warning("recording restore outcomes failed; retrying", exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)

@@ -29,6 +29,9 @@ class Settings:
     """Where the state lives (`sqlite:///FILE`, `postgresql://...`); None: from `data_dir`."""
     store_timeout: float = 1.5
     """Longest wait for the database before a request is answered 503 (PostgreSQL)."""
+    store_prepared: bool = False
+    """The store's schema and seed are in place (the command line prepares them before it
+    starts workers): a worker that finds the database away starts anyway and answers 503."""
     seed_path: Path = DEFAULT_SEED
     """YAML seed with tokens, projects and backups."""
     restore_seconds: float = 2.0

@@ -58,15 +58,31 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path)
 
 
+SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+"""Connection parameters that libpq also takes from a URL's query string."""
+
+
 def redacted_url(url: str) -> str:
-    """The URL without its password, for logs, errors and the stub-control API."""
+    """The URL without its password (in the user part or the query), for logs, errors and the
+    stub-control API."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    user = f"{parts.username}:***@" if parts.username else "***@"
-    return parts._replace(netloc=f"{user}{host}{port}").geturl()
+    secret_query = any(
+        unquote(piece.partition("=")[0]).lower() in SECRET_PARAMETERS for piece in parts.query.split("&")
+    )
+    if parts.password is None and not secret_query:
+        return url  # as given (geturl() would shorten `sqlite:///x` to `sqlite:/x`)
+    if secret_query:
+        pieces = []
+        for piece in parts.query.split("&"):
+            name, sep, _ = piece.partition("=")
+            pieces.append(f"{name}=***" if sep and unquote(name).lower() in SECRET_PARAMETERS else piece)
+        parts = parts._replace(query="&".join(pieces))
+    if parts.password is not None:
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        user = f"{parts.username}:***@" if parts.username else "***@"
+        parts = parts._replace(netloc=f"{user}{host}{port}")
+    return parts.geturl()
 
 
 def open_store(url: str, *, journal_keep: int = 1000) -> Store:

@@ -34,6 +34,14 @@ T = TypeVar("T")
 logger = logging.getLogger("server.store")
 
 MIGRATION_LOCK = 5_318_007
+RECONNECT_WINDOW_S = 3.0
+"""How long the pool retries one lost connection before it gives that slot up. psycopg_pool
+doubles the wait between attempts for as long as `reconnect_timeout` allows (1, 2, 4, ... s), so
+a long window left the stub answering 503 for about as long again as the outage lasted. A
+slot given up is grown anew by the next request (the settle loop makes one every interval),
+starting again at a 1 s wait: the stub serves again within seconds of the database's return."""
+OPEN_WAIT_S = 10.0
+"""How long a starting stub waits for its database (which may be starting too)."""
 MAX_BATCH = 1000
 """Creates per group commit (11 parameters each, well under PostgreSQL's 65,535)."""
 
@@ -54,6 +62,8 @@ class PostgresStore(Store):
         # Queued creates with their deadlines (time.monotonic()).
         self._pending: list[tuple[CreatePlan, asyncio.Future[CreateOutcome], float]] = []
         self._wake = asyncio.Event()
+        self._committing = asyncio.Lock()
+        """Held by the writer while it commits what it took from the queues."""
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
         self._next_state: asyncio.Future[tuple[int, bool]] | None = None
@@ -65,26 +75,53 @@ class PostgresStore(Store):
 
     # --- connection and schema -----------------------------------------------------------
 
-    async def open(self) -> None:
+    def _new_pool(self) -> AsyncConnectionPool:
         self._wake = asyncio.Event()  # bound to the loop that serves the app
-        self.pool = AsyncConnectionPool(
+        self._committing = asyncio.Lock()
+        return AsyncConnectionPool(
             conninfo=self.url,
             min_size=2,
             max_size=8,
             open=False,
             timeout=self.timeout,
-            reconnect_timeout=3600,  # keep trying: the database may be restarting
+            reconnect_timeout=RECONNECT_WINDOW_S,
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 2},
         )
+
+    async def attach(self) -> None:
+        """Open without waiting for the database: for a worker of a stub that has migrated and
+        seeded it already, started while the database is away (uvicorn starts a new worker when
+        one dies). Requests get 503 until it is back; then the pool connects by itself."""
+        self.pool = self._new_pool()
+        await self.pool.open(wait=False)
+        self.opened = True
+        self._closing = False
+        self._writer = asyncio.create_task(self._write_loop())
+
+    async def open(self) -> None:
+        self.pool = self._new_pool()
         try:
-            await self.pool.open(wait=True, timeout=10)
+            await self.pool.open(wait=True, timeout=OPEN_WAIT_S)
             await self._migrate()
-        except (psycopg.Error, PoolTimeout, OSError) as problem:
+        except PoolTimeout:
+            # The pool says only that it has no connection yet; one attempt of our own says why.
+            await self.pool.close()
+            cause = await self._connect_problem()
+            raise StoreUnavailable(f"cannot reach the database {redacted_url(self.url)}: {cause}") from None
+        except (psycopg.Error, OSError) as problem:
             await self.pool.close()
             raise self._unavailable(problem) from None
         self.opened = True
         self._closing = False
         self._writer = asyncio.create_task(self._write_loop())
+
+    async def _connect_problem(self) -> str:
+        try:
+            connection = await psycopg.AsyncConnection.connect(self.url, connect_timeout=2)
+        except (psycopg.Error, OSError) as problem:
+            return str(self._unavailable(problem))
+        await connection.close()
+        return f"no connection within {OPEN_WAIT_S:g} s"
 
     async def _migrate(self) -> None:
         assert self.pool is not None
@@ -180,7 +217,12 @@ class PostgresStore(Store):
             try:
                 result = await self._run(lambda: tx.read_state(self.dialect), write=False)
             except Exception as problem:
-                waiting.set_exception(problem)
+                _fail(waiting, problem)
+                if isinstance(problem, StoreUnavailable) and self._next_state is not None:
+                    # Callers that came while this read failed would otherwise wait for it and
+                    # then as long again for their own: the database is away for them too.
+                    _fail(self._next_state, problem)
+                    self._next_state = None
             else:
                 waiting.set_result(result)
 
@@ -193,6 +235,12 @@ class PostgresStore(Store):
         self._wake.set()
         return await future
 
+    async def flush_journal(self) -> None:
+        """Write the queued journal entries, after the writer's commit under way: it may hold
+        entries taken from the queue, which a read of the journal must see."""
+        async with self._committing:
+            await super().flush_journal()
+
     def _journal_queued(self) -> None:
         self._wake.set()
 
@@ -202,7 +250,8 @@ class PostgresStore(Store):
             await self._wake.wait()
             self._wake.clear()
             while self._pending or self._journal:
-                await self._commit_queued()
+                async with self._committing:
+                    await self._commit_queued()
             if self._closing:
                 return
 
@@ -246,6 +295,13 @@ class PostgresStore(Store):
         except StoreUnavailable as problem:
             return StoreHealth(kind=self.kind, reachable=False, detail=str(problem))
         return StoreHealth(kind=self.kind, reachable=True)
+
+
+def _fail(future: asyncio.Future[Any], problem: BaseException) -> None:
+    """Fail a shared read. Callers past their deadline have let go of it (asyncio.shield), so
+    it is marked seen: asyncio would otherwise log it as never retrieved, with a traceback."""
+    future.set_exception(problem)
+    future.exception()
 
 
 async def _execute(connection: psycopg.AsyncConnection[Any], query: tx.Query) -> Any:

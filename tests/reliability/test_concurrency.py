@@ -1,5 +1,6 @@
-"""Many clients, several workers, one SQLite file: every 200 is exactly one stored restore.
+"""Many clients, several workers, one store: every 200 is exactly one stored restore.
 
+Run once per store (`store_kind`): the workers share one SQLite file, or one PostgreSQL database.
 32 client threads send a bounded number of creates each at a stub with three uvicorn workers.
 Servers are drawn with a pinned random seed, so clients collide on the same server and the stub
 must refuse all but one of them with 400 CSBS.6015 (the server is restoring).
@@ -13,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from server.settings import DATABASE_FILE_NAME
 from tools.harness.loadgen import CreateOutcome, run_clients
+from tools.harness.postgres import StubStore
 from tools.harness.seeds import DEMO_PROJECT, DEMO_TOKEN, SeedServer, write_seed
 from tools.harness.stored import read_stored_restores
 from tools.harness.stub_process import StubProcess
@@ -30,10 +31,17 @@ SERVER_RESTORING = "CSBS.6015"
 
 
 @pytest.fixture(scope="module")
-def load_stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StubProcess, list[SeedServer]]]:
+def load_stub(
+    tmp_path_factory: pytest.TempPathFactory, module_store: StubStore
+) -> Iterator[tuple[StubProcess, list[SeedServer]]]:
     root = tmp_path_factory.mktemp("concurrency")
     servers = write_seed(root / "seed.yaml", SERVERS + STAMPEDE_SERVERS)[DEMO_PROJECT]
-    stub = StubProcess(root / "data", workers=WORKERS, seed=root / "seed.yaml", args=STUB_LONG_RESTORES)
+    stub = StubProcess(
+        root / "data",
+        workers=WORKERS,
+        seed=root / "seed.yaml",
+        args=(*STUB_LONG_RESTORES, *module_store.args()),
+    )
     stub.start()
     try:
         yield stub, servers
@@ -48,14 +56,17 @@ def summarize(outcomes: list[CreateOutcome]) -> Counter[str]:
 
 
 def test_concurrent_creates_store_each_acknowledged_restore_exactly_once(
-    load_stub: tuple[StubProcess, list[SeedServer]],
+    load_stub: tuple[StubProcess, list[SeedServer]], module_store: StubStore
 ) -> None:
     stub, servers = load_stub
     rng = random.Random(20240611)
     plans = [[rng.choice(servers[:SERVERS]) for _ in range(CREATES_PER_CLIENT)] for _ in range(CLIENTS)]
     outcomes = run_clients(stub.base_url, plans, DEMO_TOKEN)
     counts = summarize(outcomes)
-    print(f"\n{len(outcomes)} creates from {CLIENTS} clients against {WORKERS} workers: {dict(counts)}")
+    print(
+        f"\n{len(outcomes)} creates from {CLIENTS} clients against {WORKERS} workers"
+        f" ({module_store.kind}): {dict(counts)}"
+    )
 
     assert len(outcomes) == CLIENTS * CREATES_PER_CLIENT, "every client sent its whole plan"
     assert all(outcome.status is not None for outcome in outcomes), [o.transport_error for o in outcomes]
@@ -70,7 +81,7 @@ def test_concurrent_creates_store_each_acknowledged_restore_exactly_once(
     assert len(acknowledged) == len(targeted), counts
     assert len({o.server.server_id for o in acknowledged}) == len(acknowledged)
 
-    stored = read_stored_restores(stub.data_dir / DATABASE_FILE_NAME)
+    stored = read_stored_restores(module_store.location(stub.data_dir))
     assert_acknowledged_restores_stored(acknowledged, stored)
     assert len(stored) == len(acknowledged), "a refused create left a stored restore behind"
     assert "database is locked" not in stub.logs()
@@ -78,12 +89,12 @@ def test_concurrent_creates_store_each_acknowledged_restore_exactly_once(
 
 
 def test_simultaneous_creates_of_one_server_accept_exactly_one(
-    load_stub: tuple[StubProcess, list[SeedServer]],
+    load_stub: tuple[StubProcess, list[SeedServer]], module_store: StubStore
 ) -> None:
     """All 32 clients hit the same untouched server at the same moment, five times over."""
     stub, servers = load_stub
     candidates = servers[SERVERS:]  # never part of the random plans
-    stored_before = read_stored_restores(stub.data_dir / DATABASE_FILE_NAME)
+    stored_before = read_stored_restores(module_store.location(stub.data_dir))
     assert not {s.server_id for s in candidates} & {r["server_id"] for r in stored_before.values()}
     outcomes: list[CreateOutcome] = []
     for server in candidates:
@@ -94,6 +105,6 @@ def test_simultaneous_creates_of_one_server_accept_exactly_one(
         outcomes += round_outcomes
     counts = summarize(outcomes)
     print(f"\n{STAMPEDE_SERVERS} rounds of {CLIENTS} simultaneous creates of one server: {dict(counts)}")
-    stored = read_stored_restores(stub.data_dir / DATABASE_FILE_NAME)
+    stored = read_stored_restores(module_store.location(stub.data_dir))
     assert_acknowledged_restores_stored([o for o in outcomes if o.acknowledged], stored)
     assert len(stored) == len(stored_before) + len(candidates)

@@ -1,7 +1,8 @@
 """kill -9 in the middle of a load, restart on the same data: nothing acknowledged is lost.
 
-The stub (two workers, one SQLite file) takes creates from 16 clients; its whole process group is
-killed with SIGKILL while they are sending, twice. After each restart every restore that was
+Run once per store (`store_kind`). The stub (two workers, one SQLite file or PostgreSQL
+database) takes creates from 16 clients; its whole process group is killed with SIGKILL while
+they are sending, twice. After each restart every restore that was
 answered 200 must be stored unchanged, and every restore left `in_progress` must go on to
 `success` or `fail`, its backup back to `available`.
 """
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from server.settings import DATABASE_FILE_NAME
 from tools.harness.loadgen import BackgroundLoad, CreateOutcome, run_clients
+from tools.harness.postgres import StubStore
 from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN, write_seed
 from tools.harness.stored import read_stored_restores
 from tools.harness.stub_process import StubProcess
@@ -30,10 +31,12 @@ RESTORE_SECONDS = 20.0
 SETTLE_TIMEOUT = RESTORE_SECONDS + 20.0
 
 
-def wait_until_all_finished(stub: StubProcess, timeout: float) -> dict[str, dict[str, object]]:
+def wait_until_all_finished(
+    stub: StubProcess, store: StubStore, timeout: float
+) -> dict[str, dict[str, object]]:
     deadline = time.monotonic() + timeout
     while True:
-        stored = read_stored_restores(stub.data_dir / DATABASE_FILE_NAME)
+        stored = read_stored_restores(store.location(stub.data_dir))
         pending = [r for r in stored.values() if r["document"]["status"] == "in_progress"]
         if not pending or time.monotonic() > deadline:
             assert not pending, f"{len(pending)} restores never left in_progress after the restart"
@@ -41,11 +44,14 @@ def wait_until_all_finished(stub: StubProcess, timeout: float) -> dict[str, dict
         time.sleep(0.25)
 
 
-def test_kill9_mid_load_keeps_every_acknowledged_restore(tmp_path: Path) -> None:
+def test_kill9_mid_load_keeps_every_acknowledged_restore(tmp_path: Path, fresh_store: StubStore) -> None:
     seed = tmp_path / "seed.yaml"
     servers = write_seed(seed, CLIENTS * CREATES_PER_CLIENT * KILL_ROUNDS)[DEMO_PROJECT]
     stub = StubProcess(
-        tmp_path / "data", workers=2, seed=seed, args=("--restore-seconds", str(RESTORE_SECONDS))
+        tmp_path / "data",
+        workers=2,
+        seed=seed,
+        args=("--restore-seconds", str(RESTORE_SECONDS), *fresh_store.args()),
     )
     began = time.monotonic()
     stub.start()
@@ -85,7 +91,7 @@ def test_kill9_mid_load_keeps_every_acknowledged_restore(tmp_path: Path) -> None
             began = time.monotonic()
             stub.start()
             timings.append(f"restart {time.monotonic() - began:.1f}s")
-            stored = read_stored_restores(stub.data_dir / DATABASE_FILE_NAME)
+            stored = read_stored_restores(fresh_store.location(stub.data_dir))
             read_at = time.time()
             assert_acknowledged_restores_stored(acknowledged, stored)
             # The lifecycle resumes where the clock says it is: restores that came due while the
@@ -101,7 +107,7 @@ def test_kill9_mid_load_keeps_every_acknowledged_restore(tmp_path: Path) -> None
             )
 
         began = time.monotonic()
-        stored = wait_until_all_finished(stub, SETTLE_TIMEOUT)
+        stored = wait_until_all_finished(stub, fresh_store, SETTLE_TIMEOUT)
         timings.append(f"settle {time.monotonic() - began:.1f}s")
         assert_acknowledged_restores_stored(acknowledged, stored)
         assert {r["document"]["status"] for r in stored.values()} <= {"success", "fail"}
@@ -124,7 +130,7 @@ def test_kill9_mid_load_keeps_every_acknowledged_restore(tmp_path: Path) -> None
         stub.stop()
     lost = sum(1 for o in acknowledged if o.restore is not None and o.restore["id"] not in stored)
     print(
-        f"\n{KILL_ROUNDS} kills survived; creates sent {totals['sent']},"
+        f"\n{KILL_ROUNDS} kills survived ({fresh_store.kind}); creates sent {totals['sent']},"
         f" acknowledged {totals['acknowledged']}, unanswered {totals['no_answer']},"
         f" in progress at restart {totals['in_progress_at_restart']}, restores lost {lost}"
         f" ({', '.join(timings)})"

@@ -3,7 +3,8 @@
 Two tenants share one stub (`csbs-demo-token` and `csbs-other-token`). Each test checks both
 the refusal and that nothing changed or leaked: no restore appears in the other project, no
 answer names the other project's restores or backups, and no token or body secret reaches the
-server's output (stdout/stderr, text and JSON log formats) or an error message.
+server's output (stdout/stderr, text and JSON log formats) or an error message. The module
+runs once per store (`store_kind`): SQLite, and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tools.harness.postgres import StubStore
 from tools.harness.rawhttp import build_request, raw_exchange
 from tools.harness.seeds import (
     ADMIN_TOKEN,
@@ -66,10 +68,10 @@ class Tenancy:
 
 
 @pytest.fixture(scope="module")
-def tenancy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenancy]:
+def tenancy(tmp_path_factory: pytest.TempPathFactory, module_store: StubStore) -> Iterator[Tenancy]:
     root = tmp_path_factory.mktemp("tenancy")
     servers = write_seed(root / "seed.yaml", SERVERS)
-    stub = StubProcess(root / "data", workers=1, seed=root / "seed.yaml")
+    stub = StubProcess(root / "data", workers=1, seed=root / "seed.yaml", args=module_store.args())
     stub.start()
     tenancy = Tenancy(stub, servers)
     # Each tenant owns one restore the other must never see.
@@ -279,14 +281,14 @@ CANARY_KEY = "canary-secret-key-0a77d3"
 # Both formats, and both the single-process and the multi-worker way of starting uvicorn.
 @pytest.mark.parametrize(("log_format", "workers"), [("text", 1), ("json", 2)])
 def test_tokens_and_body_secrets_never_reach_logs_or_error_messages(
-    tmp_path: Path, log_format: str, workers: int
+    tmp_path: Path, fresh_store: StubStore, log_format: str, workers: int
 ) -> None:
     servers = write_seed(tmp_path / "seed.yaml", 4)
     stub = StubProcess(
         tmp_path / "data",
         workers=workers,
         seed=tmp_path / "seed.yaml",
-        args=("--log-format", log_format),
+        args=("--log-format", log_format, *fresh_store.args()),
     )
     stub.start()
     startup_log_size = len(stub.logs())

@@ -1,7 +1,10 @@
 """Fixtures of the stub tests.
 
 `api` runs a test twice: against an in-process stub (state in memory) and against the session's
-`live_stub` (uvicorn on a loopback port), each reset to its seed first.
+`live_stub` (uvicorn on a loopback port), each reset to its seed first. `store_api` adds a third
+run, against `live_postgres_stub` (the same, on PostgreSQL). `persistent` is the settings of a
+store that outlives an app, once per store: a SQLite data directory, or a PostgreSQL database;
+`make_stub(**persistent)` opens an in-process stub on it.
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ from typing import Any
 import pytest
 from stub_helpers import InProcessStub, SocketStub, StubApi
 
-from server.app import StubApp, create_app
+from server.app import StubApp, create_app, prepare
+from server.seeds import load_seed_file
 from server.settings import Settings
+from server.store import open_store
+from tests.stub_process import StubServer
+from tools.harness.postgres import PostgresServer, StubStore
 
 LIVE_RESTORE_SECONDS = 1.0  # tests/conftest.py starts live_stub with --restore-seconds 1
 
@@ -39,7 +46,13 @@ def make_stub(
 
     def make(**settings: Any) -> InProcessStub:
         settings.setdefault("restore_seconds", 0.3)
-        if "data_dir" in settings:
+        if "store_url" in settings:
+            # A PostgreSQL store belongs to the loop that serves the app: opened on the stub's.
+            config = Settings(**settings)
+            store = open_store(config.store, journal_keep=config.journal_limit)
+            stub = InProcessStub(create_app(config, store=store))
+            stub.run(prepare(store, load_seed_file(config.seed_path), config))
+        elif "data_dir" in settings:
             stub = InProcessStub(create_app(Settings(**settings)))
         else:
             key = tuple(sorted(settings.items()))
@@ -53,6 +66,8 @@ def make_stub(
 
     yield make
     for stub in made:
+        if stub.app.store.kind == "postgresql":
+            stub.run(stub.app.store.close())
         stub.close()
 
 
@@ -72,6 +87,46 @@ def api(request: pytest.FixtureRequest, make_stub: Callable[..., InProcessStub])
         yield make_stub()
         return
     live = request.getfixturevalue("live_stub")
+    client = SocketStub(live.base_url, LIVE_RESTORE_SECONDS)
+    client.reset()
+    try:
+        yield client
+    finally:
+        client.control("DELETE", "/faults")
+        client.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def persistent(request: pytest.FixtureRequest, data_dir: Path) -> dict[str, Any]:
+    """Settings of a store that outlives one app: a data directory, or a fresh database."""
+    if request.param == "sqlite":
+        return {"data_dir": data_dir}
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return {"store_url": server.create_database("lifecycle")}
+
+
+@pytest.fixture(scope="session")
+def live_postgres_stub(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
+) -> Iterator[StubServer]:
+    """`live_stub` on PostgreSQL: `python -m server --store postgresql://...` for the session."""
+    root = tmp_path_factory.mktemp("live-postgres-stub")
+    store = StubStore("postgresql", postgres_server.create_database("live"))
+    args = ("--restore-seconds", str(LIVE_RESTORE_SECONDS), *store.args())
+    server = StubServer(data_dir=root / "data", log_path=root / "stub.log", args=args)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["in-process", "socket", "socket-postgresql"])
+def store_api(request: pytest.FixtureRequest, make_stub: Callable[..., InProcessStub]) -> Iterator[StubApi]:
+    if request.param == "in-process":
+        yield make_stub()
+        return
+    live = request.getfixturevalue("live_stub" if request.param == "socket" else "live_postgres_stub")
     client = SocketStub(live.base_url, LIVE_RESTORE_SECONDS)
     client.reset()
     try:

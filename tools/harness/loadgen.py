@@ -51,7 +51,7 @@ def send_create(http: httpx.Client, client: int, server: SeedServer, token: str)
 
 
 def run_clients(
-    base_url: str,
+    base_url: str | Sequence[str],
     plans: Sequence[Sequence[SeedServer]],
     token: str,
     *,
@@ -63,14 +63,16 @@ def run_clients(
 
     Each outcome is appended to `outcomes` (a new list unless given) as soon as it is known, so
     another thread can watch progress. `stop` ends every client early (the rest of its plan is
-    not sent).
+    not sent). With several base URLs (replicas of one stub), client `i` talks to the
+    `i % len(base_url)`-th.
     """
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     collected: list[CreateOutcome] = [] if outcomes is None else outcomes
     lock = threading.Lock()
     start = threading.Barrier(len(plans))
 
     def client_loop(index: int, plan: Sequence[SeedServer]) -> None:
-        with httpx.Client(base_url=base_url, timeout=timeout) as http:
+        with httpx.Client(base_url=urls[index % len(urls)], timeout=timeout) as http:
             start.wait()
             for server in plan:
                 if stop is not None and stop.is_set():

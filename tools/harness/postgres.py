@@ -9,11 +9,18 @@ test and holds nothing else.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from server.settings import DATABASE_FILE_NAME
 
 from .stub_process import free_port
 
@@ -64,10 +71,22 @@ class PostgresServer:
         if self.as_user:
             self.root.chmod(0o755)
             shutil.chown(self.root, user="postgres")
+        self._databases = itertools.count(1)
 
     @property
     def url(self) -> str:
-        return f"postgresql://{USER}@127.0.0.1:{self.port}/{DATABASE}"
+        return self.url_of(DATABASE)
+
+    def url_of(self, database: str) -> str:
+        return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, prefix: str = "stub") -> str:
+        """A new, empty database (`CREATE DATABASE`) on this server; returns its URL. Tests get
+        one each, so they share the cluster but never each other's state."""
+        name = f"{prefix}_{next(self._databases)}"
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return self.url_of(name)
 
     def _run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -106,6 +125,14 @@ class PostgresServer:
     def restart(self) -> None:
         self.pg_ctl("restart", "-m", "fast")
 
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: sessions are cut), keeping its data for `resume()`."""
+        self.pg_ctl("stop", "-m", "fast")
+
+    def resume(self) -> None:
+        """Start the server again after `halt()`, on the same port and data."""
+        self.pg_ctl("start")
+
     def stop(self) -> None:
         if self.data.exists():
             self._run(
@@ -118,3 +145,23 @@ class PostgresServer:
             return self.log.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
+
+
+@dataclass(frozen=True)
+class StubStore:
+    """Where a stub under test keeps its state: its `--data-dir` SQLite file (`url` None), or a
+    PostgreSQL database (`url`)."""
+
+    kind: str
+    url: str | None = None
+
+    def args(self) -> tuple[str, ...]:
+        """The stub's command-line arguments for this store. The default seed's demo tokens are
+        refused on a shared database unless allowed; tests run on their own cluster."""
+        return () if self.url is None else ("--store", self.url, "--allow-demo-tokens")
+
+    def location(self, data_dir: Path) -> str:
+        """The store URL of a stub started with these arguments and `--data-dir data_dir`."""
+        if self.url is not None:
+            return self.url
+        return f"sqlite:///{(data_dir / DATABASE_FILE_NAME).resolve()}"

@@ -21,6 +21,7 @@ from types import TracebackType
 
 import httpx
 
+from server.store import redacted_url
 from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +128,9 @@ class StubProcess:
         command = self.command()
         with self.log_path.open("ab") as log:
             # Marks each start, so the log of a restarted stub shows where each run began.
-            log.write(f"--- start {self.starts + 1}: {' '.join(command)}\n".encode())
+            # Store URLs without their password: the log must hold no secret the stub keeps out.
+            shown = " ".join(redacted_url(arg) if "://" in arg else arg for arg in command)
+            log.write(f"--- start {self.starts + 1}: {shown}\n".encode())
             log.flush()
             self.process = subprocess.Popen(
                 command,

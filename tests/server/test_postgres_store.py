@@ -1,0 +1,222 @@
+"""The PostgreSQL store held to what test_lifecycle.py asks of the SQLite store's internals.
+
+Each test gets a fresh database on the session's cluster (`postgres_server`), and drives
+`PostgresStore` on one event loop per simulated process, as a stub worker does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import time
+from typing import Any
+
+import psycopg
+import pytest
+
+from server.seeds import load_seed_file
+from server.settings import DEFAULT_SEED
+from server.store import CreateOutcome, CreatePlan, JournalRow, StoreUnavailable
+from server.store.postgres import PostgresStore
+from tools.harness.postgres import PostgresServer
+from tools.harness.stub_process import free_port
+
+PROCESSES = 4
+
+
+@pytest.fixture
+def database(postgres_server: PostgresServer) -> str:
+    return postgres_server.create_database("store")
+
+
+async def _seeded(url: str, *, journal_keep: int = 1000) -> PostgresStore:
+    store = PostgresStore(url, journal_keep=journal_keep)
+    await store.open()
+    await store.ensure_seeded(load_seed_file(DEFAULT_SEED))
+    return store
+
+
+def _due_plan(store: PostgresStore, index: int, finish_at: float = 0.0) -> CreatePlan:
+    server = f"server-{index}"
+    return CreatePlan(
+        generation=store.snapshot.generation,
+        project_id="b942cc8342734d15bcb246babb1953cf",
+        server_id=server,
+        checkpoint_item_id=f"item-{index}",
+        document={
+            "id": f"r{index}",
+            "status": "in_progress",
+            "parameters": {"targets": {"server_id": server}},
+        },
+        created_at=0.0,
+        finish_at=finish_at,
+    )
+
+
+def _journal_row(request_id: str, generation: int) -> JournalRow:
+    return JournalRow(
+        request_id=request_id,
+        received_at=0.0,
+        method="POST",
+        path="/v1/x/restores",
+        query="",
+        headers={},
+        body="{}",
+        body_encoding="utf-8",
+        status=200,
+        duration_ms=1.0,
+        generation=generation,
+    )
+
+
+def _scalar(url: str, query: str) -> Any:
+    with psycopg.connect(url) as connection:
+        row = connection.execute(query).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def test_outcomes_are_applied_exactly_once_by_concurrent_processes(database: str) -> None:
+    """Four stores (as four replicas have) settle the same due restores at the same time."""
+    due = 12
+
+    async def create_due() -> list[CreateOutcome]:
+        store = await _seeded(database)
+        try:
+            return list(await asyncio.gather(*(store.create(_due_plan(store, i)) for i in range(due))))
+        finally:
+            await store.close()
+
+    assert asyncio.run(create_due()) == [CreateOutcome.CREATED] * due
+    finished: list[int] = []
+    barrier = threading.Barrier(PROCESSES)
+
+    def process() -> None:
+        async def settle_repeatedly() -> None:
+            store = PostgresStore(database)
+            await store.open()
+            try:
+                barrier.wait()
+                for _ in range(20):
+                    finished.append(await store.settle(time.time()))
+            finally:
+                await store.close()
+
+        asyncio.run(settle_repeatedly())
+
+    threads = [threading.Thread(target=process) for _ in range(PROCESSES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(finished) == PROCESSES * 20
+    assert sum(finished) == due
+    assert _scalar(database, "SELECT string_agg(DISTINCT status, ',') FROM restores") == "success"
+
+
+def test_journal_keeps_only_the_most_recent_entries(database: str) -> None:
+    async def write_many() -> list[str]:
+        store = await _seeded(database, journal_keep=5)
+        try:
+            for index in range(70):
+                store.journal(_journal_row(f"request-{index}", store.snapshot.generation))
+                await asyncio.sleep(0)
+                if index % 10 == 9:
+                    await store.flush_journal()
+            return [row["request_id"] for row in await store.list_journal(5, 0)]
+        finally:
+            await store.close()
+
+    assert asyncio.run(write_many()) == [f"request-{index}" for index in range(65, 70)]
+    assert _scalar(database, "SELECT COUNT(*) FROM journal") < 70
+
+
+def test_queued_journal_entries_are_seen_by_reads_and_dropped_by_a_reset(database: str) -> None:
+    seed = load_seed_file(DEFAULT_SEED)
+
+    async def scenario() -> tuple[list[str], list[str], list[str]]:
+        store = await _seeded(database)
+        try:
+            store.journal(_journal_row("queued", store.snapshot.generation))
+            listed = [row["request_id"] for row in await store.list_journal(10, 0)]  # before the writer ran
+            store.journal(_journal_row("queued-2", store.snapshot.generation))
+            await store.replace_seed(seed, clear_state=True)
+            after_reset = [row["request_id"] for row in await store.list_journal(10, 0)]
+            store.journal(_journal_row("queued-3", store.snapshot.generation))
+            await store.clear_journal()
+            after_clear = [row["request_id"] for row in await store.list_journal(10, 0)]
+            return listed, after_reset, after_clear
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) == (["queued"], [], [])
+
+
+def test_a_read_of_the_journal_sees_entries_the_writer_is_committing(database: str) -> None:
+    """The writer takes queued entries and commits them; a read of the journal that starts in
+    between must wait for that commit, not answer without them."""
+
+    async def scenario() -> list[list[str]]:
+        store = await _seeded(database)
+        seen = []
+        try:
+            for index in range(5):
+                store.journal(_journal_row(f"in-flight-{index}", store.snapshot.generation))
+                for _ in range(3):  # the writer wakes and takes the entry
+                    await asyncio.sleep(0)
+                seen.append([row["request_id"] for row in await store.list_journal(10, 0)])
+            return seen
+        finally:
+            await store.close()
+
+    expected = [[f"in-flight-{index}" for index in range(count + 1)] for count in range(5)]
+    assert asyncio.run(scenario()) == expected
+
+
+def test_creates_queued_together_share_one_transaction(database: str) -> None:
+    """Group commit: creates waiting for the writer are committed by one transaction (rows
+    written by one transaction carry its id, `xmin`)."""
+
+    async def five_creates() -> list[CreateOutcome]:
+        store = await _seeded(database)
+        try:
+            plans = [_due_plan(store, index, finish_at=time.time() + 60) for index in range(5)]
+            return list(await asyncio.gather(*(store.create(plan) for plan in plans)))
+        finally:
+            await store.close()
+
+    assert asyncio.run(five_creates()) == [CreateOutcome.CREATED] * 5
+    assert _scalar(database, "SELECT COUNT(*) FROM restores") == 5
+    assert _scalar(database, "SELECT COUNT(DISTINCT xmin::text) FROM restores") == 1
+
+
+def test_an_unreachable_database_leaves_no_unretrieved_failure_behind() -> None:
+    """A caller that gives up at its deadline lets go of the shared read (asyncio.shield); the
+    read's failure must still count as seen, or asyncio logs "Future exception was never
+    retrieved" with a traceback for every request during an outage."""
+    unreachable = f"postgresql://stub@127.0.0.1:{free_port()}/stub"
+    reported: list[str] = []
+
+    async def scenario() -> list[str]:
+        asyncio.get_running_loop().set_exception_handler(
+            lambda _, context: reported.append(context["message"])
+        )
+        store = PostgresStore(unreachable, timeout=0.5)
+        await store.attach()
+        failures = []
+        try:
+            for _ in range(3):
+                try:
+                    await store.checkpoint()
+                except StoreUnavailable as problem:
+                    failures.append(str(problem))
+                await asyncio.sleep(0.3)  # the shared read ends after the caller gave up
+        finally:
+            await store.close()
+        gc.collect()
+        await asyncio.sleep(0)
+        return failures
+
+    assert len(asyncio.run(scenario())) == 3
+    assert reported == [], reported
