@@ -117,6 +117,7 @@ def test_ratios_and_targets_use_only_runs_of_the_same_round() -> None:
         measurement(1, "ceiling-2w", 8400, 5),
         measurement(2, "prism", 500, 40),
         measurement(2, "stub-2w", 1000, 30, cpu_s=0.6 * 1000 * 10 / 1000),
+        measurement(1, "stub-pg", 1400, 12),
         measurement(1, "prism", 1000, 20, load="example"),
         measurement(1, "stub-2w", 3400, 5, load="example"),
     ]
@@ -125,6 +126,7 @@ def test_ratios_and_targets_use_only_runs_of_the_same_round() -> None:
     assert rows[(1, "creates", "stub-2w")]["rps_vs_ceiling"] == 0.25
     assert rows[(2, "creates", "stub-2w")]["rps_vs_prism"] == 2.0
     assert rows[(2, "creates", "stub-2w")]["rps_vs_ceiling"] is None
+    assert rows[(1, "creates", "stub-pg")]["rps_vs_sqlite_stub"] == 0.667
     checks = targets(list(rows.values()), 2)
     verdicts = {(c["round"], c["load"], c["server"], c["target"]): c["met"] for c in checks}
     assert verdicts == {
@@ -136,6 +138,7 @@ def test_ratios_and_targets_use_only_runs_of_the_same_round() -> None:
         (2, "creates", "stub-2w", "p99 <= 0.5x Prism's"): False,
         (2, "creates", "stub-2w", "server CPU <= 0.45 ms per create"): False,
         (1, "example", "stub-2w", "req/s >= 3.5x Prism"): False,
+        (1, "creates", "stub-pg", "req/s >= 0.7x the SQLite stub's"): False,
     }
 
 

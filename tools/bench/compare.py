@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -45,6 +46,7 @@ from tools.bench.servers import (
     ServerKind,
     ceiling_kind,
     group_cpu_seconds,
+    postgres_stub_kind,
     prism_kind,
     probe,
     proxied_kind,
@@ -52,6 +54,7 @@ from tools.bench.servers import (
     stub_kind,
 )
 from tools.bench.wrk import WrkResult, run_wrk
+from tools.harness.postgres import PostgresServer, missing_reason
 from tools.harness.stored import read_stored_restores
 
 PRISM = "prism"
@@ -86,6 +89,7 @@ TARGETS = (
     Target("creates", "all", "cpu_ms_per_request", 0.45, False, "server CPU <= 0.45 ms per create"),
     Target("creates", "one", "rps_vs_prism", 1.5, True, "req/s >= 1.5x Prism (one worker)"),
     Target("example", "all", "rps_vs_prism", 3.5, True, "req/s >= 3.5x Prism"),
+    Target("creates", "pg", "rps_vs_sqlite_stub", 0.7, True, "req/s >= 0.7x the SQLite stub's"),
 )
 
 
@@ -169,7 +173,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
-def _server_kinds(arguments: argparse.Namespace, prism_bin: Path, seed: Path) -> list[ServerKind]:
+def _server_kinds(
+    arguments: argparse.Namespace, prism_bin: Path, seed: Path, postgres: PostgresServer | None
+) -> list[ServerKind]:
     stub_args = ("--restore-seconds", str(RESTORE_SECONDS), *arguments.stub_arg)
     worker_counts = sorted({arguments.workers, 1}, reverse=True)
     checkout = arguments.stub_checkout.resolve() if arguments.stub_checkout else None
@@ -178,6 +184,8 @@ def _server_kinds(arguments: argparse.Namespace, prism_bin: Path, seed: Path) ->
         kinds.extend(
             stub_kind(n, seed, stub_args, arguments.baseline.resolve(), "base") for n in worker_counts
         )
+    if postgres is not None:
+        kinds.append(postgres_stub_kind(arguments.workers, seed, postgres.create_database, stub_args))
     kinds.append(proxied_kind(seed, stub_args))
     kinds.append(prism_kind(prism_bin, CONTRACT_SPEC))
     kinds.extend(ceiling_kind(n) for n in worker_counts)
@@ -188,6 +196,17 @@ def _server_kinds(arguments: argparse.Namespace, prism_bin: Path, seed: Path) ->
             raise SystemExit(f"unknown servers {sorted(unknown)}; choose from {[k.name for k in kinds]}")
         kinds = [k for k in kinds if k.name in wanted]
     return kinds
+
+
+def _bench_postgres(arguments: argparse.Namespace) -> PostgresServer | None:
+    """A PostgreSQL server for `stub-pg`, unless it was not asked for or cannot run here."""
+    if arguments.servers and "stub-pg" not in arguments.servers.split(","):
+        return None
+    reason = missing_reason()
+    if reason is not None:
+        print(f"stub-pg left out: {reason}", flush=True)
+        return None
+    return PostgresServer().start()
 
 
 def _probe_request(load: Load, backup_count: int) -> tuple[bytes, dict[str, str]]:
@@ -296,6 +315,9 @@ def ratios(measurements: list[Measurement], all_workers: int) -> list[dict[str, 
                     else None,
                     "p99_vs_baseline": _ratio(result.p99_ms, baseline.p99_ms) if baseline else None,
                     "cpu_ms_per_request": cpu.get(server),
+                    "rps_vs_sqlite_stub": _ratio(result.requests_per_s, direct_stub.requests_per_s)
+                    if server == "stub-pg" and (direct_stub := same.get(f"stub-{all_workers}w"))
+                    else None,
                     # What the validating proxy adds to the stub it fronts (same round).
                     "p99_added_by_proxy_ms": round(result.p99_ms - direct.p99_ms, 3)
                     if server == PROXIED and (direct := same.get(f"stub-{all_workers}w"))
@@ -315,16 +337,11 @@ def targets(ratio_rows: list[dict[str, Any]], all_workers: int) -> list[dict[str
     stub and Prism both ran."""
     checks: list[dict[str, Any]] = []
     for row in ratio_rows:
-        if row["rps_vs_prism"] is None:
+        setups = {f"stub-{all_workers}w": "all", "stub-1w": "one", "stub-pg": "pg"}
+        setup = setups.get(row["server"])
+        if setup is None or (row["rps_vs_prism"] is None and row["rps_vs_sqlite_stub"] is None):
             continue
         where = {"round": row["round"], "load": row["load"], "server": row["server"]}
-        setup = (
-            "all"
-            if row["server"] == f"stub-{all_workers}w"
-            else "one"
-            if row["server"] == "stub-1w"
-            else None
-        )
         for target in TARGETS:
             if setup is None or target.load != row["load"] or target.setup != setup:
                 continue
@@ -416,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     wrk = install.ensure_wrk()
     prism_bin = install.ensure_prism()
     load_names = [name.strip() for name in arguments.loads.split(",") if name.strip()]
-    with tempfile.TemporaryDirectory(prefix="bench-") as work:
+    with tempfile.TemporaryDirectory(prefix="bench-") as work, ExitStack() as stack:
         work_dir = Path(work)
         seed = write_bench_seed(work_dir / "bench-seed.json", arguments.backups + 1)
         loads: list[tuple[Load, Path]] = []
@@ -430,7 +447,10 @@ def main(argv: list[str] | None = None) -> int:
             script = work_dir / f"{name}.lua"
             script.write_text(load.script, encoding="utf-8")
             loads.append((load, script))
-        kinds = _server_kinds(arguments, prism_bin, seed)
+        postgres = _bench_postgres(arguments)
+        if postgres is not None:
+            stack.callback(postgres.stop)
+        kinds = _server_kinds(arguments, prism_bin, seed, postgres)
         log_dir = arguments.out / "bench-logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         print(

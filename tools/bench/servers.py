@@ -176,6 +176,26 @@ def stub_kind(
     )
 
 
+def postgres_stub_kind(
+    workers: int, seed_path: Path, database: Callable[[], str], extra_args: tuple[str, ...] = ()
+) -> ServerKind:
+    """The stub with `workers` workers on a PostgreSQL database; `database()` gives the URL of a
+    fresh, empty database for each run."""
+
+    def command(port: int, scratch: Path) -> list[str]:
+        url = database()
+        args = (*extra_args, "--store", url, "--allow-demo-tokens")
+        return stub_command(port, scratch, workers=workers, seed=seed_path, args=args)
+
+    return ServerKind(
+        name="stub-pg",
+        description=f"the stub, `python -m server --workers {workers} --store postgresql://...` on a"
+        " PostgreSQL server of its own (Debian's package, fsync on)",
+        command=command,
+        workers=workers,
+    )
+
+
 def proxied_kind(seed_path: Path, extra_args: tuple[str, ...] = ()) -> ServerKind:
     """The stub (default workers) behind the validating proxy (`tools/bench/proxied.py`)."""
 
