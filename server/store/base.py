@@ -12,8 +12,9 @@ batching points of the hot path:
 from __future__ import annotations
 
 import abc
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..seeds import Backup, Seed
@@ -30,6 +31,22 @@ from .model import (
 )
 
 T = TypeVar("T")
+
+
+def answer_creates(
+    waiting: Sequence[asyncio.Future[CreateOutcome]], result: Sequence[CreateOutcome] | BaseException
+) -> None:
+    """Hand each create waiting on a group commit its outcome, or the commit's failure (a
+    create whose caller gave up meanwhile is skipped)."""
+    for index, future in enumerate(waiting):
+        if future.done():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result[index])
+
+
 TransactionFactory = Callable[[], tx.Transaction[T]]
 
 

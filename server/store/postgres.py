@@ -27,7 +27,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import migrations, redacted_url
 from . import transactions as tx
-from .base import Store, TransactionFactory
+from .base import Store, TransactionFactory, answer_creates
 from .model import Checkpoint, CreateOutcome, CreatePlan, StoreHealth, StoreUnavailable
 
 T = TypeVar("T")
@@ -281,13 +281,9 @@ class PostgresStore(Store):
         except Exception as problem:
             if rows and not pending:
                 logger.warning("dropped %d journal entries: %s", len(rows), problem)
-            for _, future, _ in pending:
-                if not future.done():
-                    future.set_exception(problem)
+            answer_creates([future for _, future, _ in pending], problem)
             return
-        for (_, future, _), outcome in zip(pending, outcomes, strict=True):
-            if not future.done():
-                future.set_result(outcome)
+        answer_creates([future for _, future, _ in pending], outcomes)
 
     async def health(self) -> StoreHealth:
         try:

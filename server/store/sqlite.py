@@ -32,7 +32,7 @@ from typing import IO, Any, TypeVar
 from ..seeds import Seed
 from . import migrations
 from . import transactions as tx
-from .base import Store, TransactionFactory
+from .base import Store, TransactionFactory, answer_creates
 from .model import Checkpoint, CreateOutcome, CreatePlan, StoreHealth
 
 T = TypeVar("T")
@@ -287,13 +287,9 @@ class SqliteStore(Store):
         except Exception as problem:
             if not pending:  # journal rows only: they must never break the stub
                 logger.exception("could not write %d journal entries", len(rows))
-            for _, future in pending:
-                if not future.done():
-                    future.set_exception(problem)
+            answer_creates([future for _, future in pending], problem)
             return
-        for (_, future), outcome in zip(pending, outcomes, strict=True):
-            if not future.done():
-                future.set_result(outcome)
+        answer_creates([future for _, future in pending], outcomes)
 
     async def settle(self, now: float | None = None) -> int:
         moment = time.time() if now is None else now
