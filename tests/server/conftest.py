@@ -83,17 +83,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(params=["in-process", "socket"])
 def api(request: pytest.FixtureRequest, make_stub: Callable[..., InProcessStub]) -> Iterator[StubApi]:
-    if request.param == "in-process":
-        yield make_stub()
-        return
-    live = request.getfixturevalue("live_stub")
-    client = SocketStub(live.base_url, LIVE_RESTORE_SECONDS)
-    client.reset()
-    try:
-        yield client
-    finally:
-        client.control("DELETE", "/faults")
-        client.close()
+    yield from _stub_api(request, make_stub, {"socket": "live_stub"})
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -123,10 +113,19 @@ def live_postgres_stub(
 
 @pytest.fixture(params=["in-process", "socket", "socket-postgresql"])
 def store_api(request: pytest.FixtureRequest, make_stub: Callable[..., InProcessStub]) -> Iterator[StubApi]:
+    yield from _stub_api(
+        request, make_stub, {"socket": "live_stub", "socket-postgresql": "live_postgres_stub"}
+    )
+
+
+def _stub_api(
+    request: pytest.FixtureRequest, make_stub: Callable[..., InProcessStub], live_fixtures: dict[str, str]
+) -> Iterator[StubApi]:
+    """An in-process stub, or a client of the live stub named for the fixture's parameter."""
     if request.param == "in-process":
         yield make_stub()
         return
-    live = request.getfixturevalue("live_stub" if request.param == "socket" else "live_postgres_stub")
+    live = request.getfixturevalue(live_fixtures[request.param])
     client = SocketStub(live.base_url, LIVE_RESTORE_SECONDS)
     client.reset()
     try:

@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT4
 
 from server.app import StubApp
 from server.settings import CONTRACT_SPEC, CONTROL_SPEC, STRICT_SPEC
+from server.store import CreatePlan, JournalRow, Store
 
 # The default seed's tokens and projects, for the tests that import them from here.
 from tools.harness.seeds import ADMIN_TOKEN as ADMIN_TOKEN
@@ -187,3 +188,40 @@ class SocketStub(StubApi):
 
     def close(self) -> None:
         self.client.close()
+
+
+# --- store-level helpers, shared by the SQLite and PostgreSQL store tests ---------------------
+
+
+def due_plan(store: Store, index: int, finish_at: float = 0.0) -> CreatePlan:
+    """A create of server number `index` that is due at `finish_at` (at once by default)."""
+    server = f"server-{index}"
+    return CreatePlan(
+        generation=store.snapshot.generation,
+        project_id=DEMO_PROJECT,
+        server_id=server,
+        checkpoint_item_id=f"item-{index}",
+        document={
+            "id": f"r{index}",
+            "status": "in_progress",
+            "parameters": {"targets": {"server_id": server}},
+        },
+        created_at=0.0,
+        finish_at=finish_at,
+    )
+
+
+def journal_row(request_id: str, generation: int) -> JournalRow:
+    return JournalRow(
+        request_id=request_id,
+        received_at=0.0,
+        method="POST",
+        path="/v1/x/restores",
+        query="",
+        headers={},
+        body="{}",
+        body_encoding="utf-8",
+        status=200,
+        duration_ms=1.0,
+        generation=generation,
+    )

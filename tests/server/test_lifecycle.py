@@ -22,12 +22,14 @@ from stub_helpers import (
     InProcessStub,
     StubApi,
     document_request,
+    due_plan,
+    journal_row,
     request_for,
 )
 
 from server.seeds import load_seed_file
 from server.settings import DATABASE_FILE_NAME, DEFAULT_SEED
-from server.store import CreateOutcome, CreatePlan, JournalRow
+from server.store import CreateOutcome
 from server.store.sqlite import SqliteStore
 from server.store.transactions import Query, Transaction
 
@@ -144,23 +146,6 @@ def test_restart_keeps_every_acknowledged_restore(
         assert second.stored(restore["id"]) == restore
 
 
-def _due_plan(store: SqliteStore, index: int) -> CreatePlan:
-    server = f"server-{index}"
-    return CreatePlan(
-        generation=store.snapshot.generation,
-        project_id="b942cc8342734d15bcb246babb1953cf",
-        server_id=server,
-        checkpoint_item_id=f"item-{index}",
-        document={
-            "id": f"r{index}",
-            "status": "in_progress",
-            "parameters": {"targets": {"server_id": server}},
-        },
-        created_at=0.0,
-        finish_at=0.0,
-    )
-
-
 def test_outcomes_are_applied_exactly_once_by_concurrent_processes(tmp_path: Path) -> None:
     """Four connections (as four workers have) settle the same due restores at the same time."""
     path = tmp_path / DATABASE_FILE_NAME
@@ -170,7 +155,7 @@ def test_outcomes_are_applied_exactly_once_by_concurrent_processes(tmp_path: Pat
     due = 12
 
     async def create_due() -> list[CreateOutcome]:
-        return list(await asyncio.gather(*(writer.create(_due_plan(writer, i)) for i in range(due))))
+        return list(await asyncio.gather(*(writer.create(due_plan(writer, i)) for i in range(due))))
 
     assert asyncio.run(create_due()) == [CreateOutcome.CREATED] * due
     writer.close_now()
@@ -249,22 +234,6 @@ def test_workers_take_turns_to_write_through_a_file_lock(tmp_path: Path) -> None
         store.close_now()
 
 
-def _journal_row(request_id: str, generation: int) -> JournalRow:
-    return JournalRow(
-        request_id=request_id,
-        received_at=0.0,
-        method="POST",
-        path="/v1/x/restores",
-        query="",
-        headers={},
-        body="{}",
-        body_encoding="utf-8",
-        status=200,
-        duration_ms=1.0,
-        generation=generation,
-    )
-
-
 def _seeded(path: Path) -> SqliteStore:
     store = SqliteStore(path)
     store.prepare_now(load_seed_file(DEFAULT_SEED))
@@ -279,7 +248,7 @@ def test_journal_entries_of_one_loop_turn_share_one_transaction(tmp_path: Path) 
 
     async def answer_three_requests() -> tuple[int, int]:
         for name in ("a", "b", "c"):
-            store.journal(_journal_row(name, store.snapshot.generation))
+            store.journal(journal_row(name, store.snapshot.generation))
         before = len(connection.execute("SELECT * FROM journal").fetchall())
         connection.set_trace_callback(statements.append)
         await asyncio.sleep(0)  # the loop turns: the queued entries are written
@@ -301,7 +270,7 @@ def test_creates_of_one_loop_turn_share_one_transaction(tmp_path: Path) -> None:
     store.connection.set_trace_callback(statements.append)
 
     async def five_creates() -> list[CreateOutcome]:
-        plans = [_due_plan(store, index) for index in range(5)]
+        plans = [due_plan(store, index) for index in range(5)]
         for plan in plans:
             plan.finish_at = time.time() + 60
         return list(await asyncio.gather(*(store.create(plan) for plan in plans)))
@@ -320,7 +289,7 @@ def test_queued_journal_entries_are_seen_by_reads_and_dropped_by_a_reset(tmp_pat
     seed = load_seed_file(DEFAULT_SEED)
 
     async def queue_then(action: Callable[[], Any]) -> Any:
-        store.journal(_journal_row("queued", store.snapshot.generation))
+        store.journal(journal_row("queued", store.snapshot.generation))
         return await action()  # before the loop turns
 
     try:

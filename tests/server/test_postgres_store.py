@@ -14,10 +14,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from stub_helpers import due_plan, journal_row
 
 from server.seeds import load_seed_file
 from server.settings import DEFAULT_SEED
-from server.store import CreateOutcome, CreatePlan, JournalRow, StoreUnavailable
+from server.store import CreateOutcome, StoreUnavailable
 from server.store.postgres import PostgresStore
 from tools.harness.postgres import PostgresServer
 from tools.harness.stub_process import free_port
@@ -37,39 +38,6 @@ async def _seeded(url: str, *, journal_keep: int = 1000) -> PostgresStore:
     return store
 
 
-def _due_plan(store: PostgresStore, index: int, finish_at: float = 0.0) -> CreatePlan:
-    server = f"server-{index}"
-    return CreatePlan(
-        generation=store.snapshot.generation,
-        project_id="b942cc8342734d15bcb246babb1953cf",
-        server_id=server,
-        checkpoint_item_id=f"item-{index}",
-        document={
-            "id": f"r{index}",
-            "status": "in_progress",
-            "parameters": {"targets": {"server_id": server}},
-        },
-        created_at=0.0,
-        finish_at=finish_at,
-    )
-
-
-def _journal_row(request_id: str, generation: int) -> JournalRow:
-    return JournalRow(
-        request_id=request_id,
-        received_at=0.0,
-        method="POST",
-        path="/v1/x/restores",
-        query="",
-        headers={},
-        body="{}",
-        body_encoding="utf-8",
-        status=200,
-        duration_ms=1.0,
-        generation=generation,
-    )
-
-
 def _scalar(url: str, query: str) -> Any:
     with psycopg.connect(url) as connection:
         row = connection.execute(query).fetchone()
@@ -84,7 +52,7 @@ def test_outcomes_are_applied_exactly_once_by_concurrent_processes(database: str
     async def create_due() -> list[CreateOutcome]:
         store = await _seeded(database)
         try:
-            return list(await asyncio.gather(*(store.create(_due_plan(store, i)) for i in range(due))))
+            return list(await asyncio.gather(*(store.create(due_plan(store, i)) for i in range(due))))
         finally:
             await store.close()
 
@@ -120,7 +88,7 @@ def test_journal_keeps_only_the_most_recent_entries(database: str) -> None:
         store = await _seeded(database, journal_keep=5)
         try:
             for index in range(70):
-                store.journal(_journal_row(f"request-{index}", store.snapshot.generation))
+                store.journal(journal_row(f"request-{index}", store.snapshot.generation))
                 await asyncio.sleep(0)
                 if index % 10 == 9:
                     await store.flush_journal()
@@ -138,12 +106,12 @@ def test_queued_journal_entries_are_seen_by_reads_and_dropped_by_a_reset(databas
     async def scenario() -> tuple[list[str], list[str], list[str]]:
         store = await _seeded(database)
         try:
-            store.journal(_journal_row("queued", store.snapshot.generation))
+            store.journal(journal_row("queued", store.snapshot.generation))
             listed = [row["request_id"] for row in await store.list_journal(10, 0)]  # before the writer ran
-            store.journal(_journal_row("queued-2", store.snapshot.generation))
+            store.journal(journal_row("queued-2", store.snapshot.generation))
             await store.replace_seed(seed, clear_state=True)
             after_reset = [row["request_id"] for row in await store.list_journal(10, 0)]
-            store.journal(_journal_row("queued-3", store.snapshot.generation))
+            store.journal(journal_row("queued-3", store.snapshot.generation))
             await store.clear_journal()
             after_clear = [row["request_id"] for row in await store.list_journal(10, 0)]
             return listed, after_reset, after_clear
@@ -162,7 +130,7 @@ def test_a_read_of_the_journal_sees_entries_the_writer_is_committing(database: s
         seen = []
         try:
             for index in range(5):
-                store.journal(_journal_row(f"in-flight-{index}", store.snapshot.generation))
+                store.journal(journal_row(f"in-flight-{index}", store.snapshot.generation))
                 for _ in range(3):  # the writer wakes and takes the entry
                     await asyncio.sleep(0)
                 seen.append([row["request_id"] for row in await store.list_journal(10, 0)])
@@ -181,7 +149,7 @@ def test_creates_queued_together_share_one_transaction(database: str) -> None:
     async def five_creates() -> list[CreateOutcome]:
         store = await _seeded(database)
         try:
-            plans = [_due_plan(store, index, finish_at=time.time() + 60) for index in range(5)]
+            plans = [due_plan(store, index, finish_at=time.time() + 60) for index in range(5)]
             return list(await asyncio.gather(*(store.create(plan) for plan in plans)))
         finally:
             await store.close()
