@@ -23,6 +23,7 @@ from typing import Any
 import uvicorn
 
 from .connection import JsonRefusals
+from .kit import add_version_option, program_name
 from .openapi import parse_yaml
 from .proxy import serve as proxy_mode
 from .seeds import DEMO_TOKENS, Seed, load_seed_file
@@ -122,9 +123,10 @@ def default_workers(in_memory: bool) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m server",
+        prog=program_name("python -m server"),
         description="Stub of CSBS create-restore (POST /v1/{project_id}/restores) with the stub-control API.",
     )
+    add_version_option(parser, "csbs-stub")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.add_argument(

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,8 @@ class Seed:
     """Fingerprint of the seed's content; a data dir reseeds when it changes."""
 
 
-DEFAULT_SEED_FILE = Path(__file__).resolve().parent / "seeds" / "default.yaml"
+# Read through importlib.resources: the seed ships inside the package (the wheel as the checkout).
+DEFAULT_SEED_FILE = Path(str(files(__package__ or "server") / "seeds" / "default.yaml"))
 
 
 def load_seed_file(path: Path) -> Seed:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .kit import CONTRACT_SPEC as CONTRACT_SPEC
+from .kit import CONTROL_SPEC as CONTROL_SPEC
+from .kit import STRICT_SPEC as STRICT_SPEC
 from .seeds import DEFAULT_SEED_FILE
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
-CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
-STRICT_SPEC = REPO_ROOT / "generated" / "csbs-restore.strict.yaml"
-"""The contract's strict profile (tools/strict_profile.py): the stub answers nothing it does not list."""
 DEFAULT_SEED = DEFAULT_SEED_FILE
 DATABASE_FILE_NAME = "stub.sqlite3"
 

@@ -89,6 +89,7 @@ from openapi_schema_validator import (
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
+from server.kit import add_version_option, program_name
 from server.openapi import (
     Document,
     Json,
@@ -558,8 +559,10 @@ def lint_file(path: Path, error_schema: str = DEFAULT_ERROR_SCHEMA) -> list[Viol
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.spec_lint", description="Check OpenAPI documents against the kit's house rules."
+        prog=program_name("python -m tools.spec_lint"),
+        description="Check OpenAPI documents against the kit's house rules.",
     )
+    add_version_option(parser, "csbs-lint")
     parser.add_argument("specs", nargs="+", type=Path, metavar="SPEC", help="OpenAPI 3.0 YAML or JSON file")
     parser.add_argument(
         "--error-schema",

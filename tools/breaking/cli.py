@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from server.kit import add_version_option, program_name
+
 from .compare import compare
 from .context import Options
 from .ignore import IgnoreFileError, apply_ignore, load_ignore
@@ -21,7 +23,7 @@ EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE = 0, 1, 2
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.breaking",
+        prog=program_name("python -m tools.breaking"),
         description="Report what changed in the OpenAPI contract and whether it breaks clients.",
         epilog=(
             "--format json prints oasdiff's changelog JSON: an array of changes with id, text, level "
@@ -31,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
             "Exit status: 0 without changes at or above --fail-on, 1 with such changes, 2 on bad input."
         ),
     )
+    add_version_option(parser, "csbs-breaking")
     old = parser.add_mutually_exclusive_group()
     old.add_argument("--base", metavar="REF", help="git ref of the old contract (e.g. HEAD~1, origin/main)")
     old.add_argument("--old", metavar="FILE", help="old contract as a file, instead of --base")

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from server.kit import LAUNCH_DIR, add_version_option, program_name
 from tools.contract.config import (
     CONTRACT_SPEC,
     DEFAULT_BUDGET,
@@ -27,7 +28,6 @@ from tools.contract.config import (
     DEMO_PROJECT_ID,
     DEMO_TOKEN,
     LONG_BUDGET,
-    REPO_ROOT,
     RunSettings,
     build_config,
     contract_settings,
@@ -46,9 +46,10 @@ CONTRACT_STUB_START_ATTEMPTS = 3
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.contract",
+        prog=program_name("python -m tools.contract"),
         description="Check a CSBS create-restore provider against openapi/csbs-restore.yaml.",
     )
+    add_version_option(parser, "csbs-contract")
     parser.add_argument("--url", help="base URL of the provider (default: start the stub)")
     parser.add_argument("--token", default=DEMO_TOKEN, help="X-Auth-Token to send (default: the stub's)")
     parser.add_argument(
@@ -142,7 +143,7 @@ def run_st(spec: Path, base_url: str, token: str, settings: RunSettings, report_
     ]
     environment = {**os.environ, TOKEN_ENV: token}
     print("$ " + " ".join(command), flush=True)
-    return subprocess.run(command, cwd=REPO_ROOT, env=environment, check=False).returncode
+    return subprocess.run(command, cwd=LAUNCH_DIR, env=environment, check=False).returncode
 
 
 def _relative(path: Path) -> Path:
@@ -155,7 +156,9 @@ def _relative(path: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     settings = settings_from_args(args)
-    report_dir: Path = args.report_dir or REPO_ROOT / "reports" / ("fuzz-long" if args.long else "contract")
+    report_dir: Path = args.report_dir or (LAUNCH_DIR or Path()) / "reports" / (
+        "fuzz-long" if args.long else "contract"
+    )
     for stale in ("junit.xml", "cassette.yaml", "run.json"):
         (report_dir / stale).unlink(missing_ok=True)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -32,9 +31,10 @@ from openapi_schema_validator import OAS30ReadValidator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
+from server.kit import STRICT_SPEC
 from server.openapi import Document, Located, child
 
-STRICT_PROFILE = Path(__file__).resolve().parents[2] / "generated" / "csbs-restore.strict.yaml"
+STRICT_PROFILE = STRICT_SPEC
 STRICT_URI = "urn:csbs-kit:strict-profile"
 # Keywords the strict profile adds: a closed object and a closed value list.
 UNDOCUMENTED_KEYWORDS = frozenset({"additionalProperties", "enum"})

@@ -11,16 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from server.kit import CONTRACT_SPEC as CONTRACT_SPEC
+from server.kit import CONTROL_SPEC as CONTROL_SPEC
+from server.kit import STRICT_SPEC as STRICT_SPEC
 from tools.harness import seeds
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONTRACT_SPEC = REPO_ROOT / "openapi" / "csbs-restore.yaml"
-CONTROL_SPEC = REPO_ROOT / "openapi" / "stub-control.yaml"
-# The contract with its responses closed (tools/strict_profile.py): the stub is fuzzed against it.
-STRICT_SPEC = REPO_ROOT / "generated" / "csbs-restore.strict.yaml"
 
 # The stub's default seed (server/seeds/default.yaml): the document's project and its demo token.
 DEMO_TOKEN = seeds.DEMO_TOKEN
@@ -135,7 +131,7 @@ def build_config(settings: RunSettings) -> dict[str, Any]:
             "database": "none",
         },
         # Every check schemathesis has, plus the kit's own (tools/contract/checks.py).
-        "hooks": "tools.contract.checks",
+        "hooks": f"{__package__}.checks",  # tools.contract.checks, or its installed name
         "checks": {
             "enabled": True,
             # The contract answers 400 to schema-valid requests that break a business rule

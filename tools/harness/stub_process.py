@@ -21,10 +21,12 @@ from types import TracebackType
 
 import httpx
 
+from server.kit import LAUNCH_DIR, STUB_MODULE
 from server.store import redacted_url
 from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout (tests start their own processes from it); installed, the package folder."""
 LOOPBACK = "127.0.0.1"
 HEALTH_PATH = "/_stub/health"
 READY_TIMEOUT_S = 60.0
@@ -52,7 +54,7 @@ def stub_command(
     args: Sequence[str] = (),
 ) -> list[str]:
     """The argv of `python -m server` on loopback; `workers=None` keeps the CLI's default."""
-    command = [sys.executable, "-m", "server", "--host", LOOPBACK, "--port", str(port)]
+    command = [sys.executable, "-m", STUB_MODULE, "--host", LOOPBACK, "--port", str(port)]
     if workers is not None:
         command += ["--workers", str(workers)]
     command += ["--data-dir", str(data_dir)]
@@ -134,7 +136,7 @@ class StubProcess:
             log.flush()
             self.process = subprocess.Popen(
                 command,
-                cwd=REPO_ROOT,
+                cwd=LAUNCH_DIR,
                 env=dict(os.environ, PYTHONUNBUFFERED="1"),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
