@@ -111,6 +111,10 @@ class ProgressState:
     total: float | None = None
     started_at: float | None = None
     finished: bool = False
+    first_advance: tuple[float, float] | None = None
+    """(time, done) of the first `Advanced`: the pace is measured from there, so the time a run
+    spends before its work begins (starting a server) does not skew the estimate."""
+    last_advance_at: float | None = None
 
     def apply(self, event: Event, now: float) -> None:
         if isinstance(event, RunStarted):
@@ -121,6 +125,9 @@ class ProgressState:
             self.done = event.done
             if event.total is not None:
                 self.total = event.total
+            if self.first_advance is None:
+                self.first_advance = (now, event.done)
+            self.last_advance_at = now
         elif isinstance(event, Counted):
             self.requests, self.errors = event.requests, event.errors
         elif isinstance(event, RunFinished):
@@ -130,12 +137,17 @@ class ProgressState:
         return 0.0 if self.started_at is None else max(0.0, now - self.started_at)
 
     def remaining(self, now: float) -> float | None:
-        """Seconds left at the pace so far; None before any work is done or without a total."""
+        """Seconds left at the pace since the first `Advanced`, counting down between two of
+        them; None without a total or before the pace is known (two points apart)."""
         if self.finished:
             return 0.0
-        if not self.total or self.done <= 0:
+        if not self.total or self.first_advance is None or self.last_advance_at is None:
             return None
-        return max(0.0, self.elapsed(now) * (self.total - self.done) / self.done)
+        first_at, first_done = self.first_advance
+        if self.done <= first_done or self.last_advance_at <= first_at:
+            return None
+        pace = (self.done - first_done) / (self.last_advance_at - first_at)
+        return max(0.0, (self.total - self.done) / pace - (now - self.last_advance_at))
 
 
 def clock_text(seconds: float | None) -> str:
@@ -155,7 +167,7 @@ def status_line(state: ProgressState, now: float) -> str:
 
 
 class PlainReporter:
-    """One plain line every `interval` seconds, at each phase change and at the end."""
+    """A plain line at each phase change, then every `interval` seconds, and at the end."""
 
     def __init__(self, stream: TextIO, interval: float = DEFAULT_INTERVAL_S, clock: Clock = time.monotonic):
         self.stream = stream
@@ -175,14 +187,15 @@ class PlainReporter:
         if isinstance(event, Noted):
             self.stream.write(event.text + "\n")
             self.stream.flush()
-        elif isinstance(event, (RunStarted, PhaseStarted, RunFinished)):
+        elif isinstance(event, (PhaseStarted, RunFinished)):
             self._line(now)
 
     def tick(self) -> None:
         now = self.clock()
-        if self.state.started_at is None or self.state.finished:
+        started_at = self.state.started_at
+        if started_at is None or self.state.finished:
             return
-        if self.last_line_at is None or now - self.last_line_at >= self.interval:
+        if now - (started_at if self.last_line_at is None else self.last_line_at) >= self.interval:
             self._line(now)
 
     def close(self) -> None:

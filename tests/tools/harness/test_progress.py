@@ -48,10 +48,11 @@ def test_plain_reporter_prints_one_line_per_interval_with_the_counts_so_far() ->
         reporter.handle(Advanced(done=float(second)))
         reporter.tick()
     lines = out.getvalue().splitlines()
-    # The start, the phase change, then one line at 5 s and one at 10 s: not one per tick.
-    assert len(lines) == 4, lines
-    assert lines[2] == "[soak] 0:00:05 elapsed, ~0:01:35 left, 50 requests, 1 errors, phase: traffic"
-    assert lines[3] == "[soak] 0:00:10 elapsed, ~0:01:30 left, 100 requests, 2 errors, phase: traffic"
+    # The phase change, then one line at 5 s and one at 10 s: not one per tick.
+    assert len(lines) == 3, lines
+    assert lines[0] == "[soak] 0:00:00 elapsed, -:--:-- left, 0 requests, 0 errors, phase: traffic"
+    assert lines[1] == "[soak] 0:00:05 elapsed, ~0:01:35 left, 50 requests, 1 errors, phase: traffic"
+    assert lines[2] == "[soak] 0:00:10 elapsed, ~0:01:30 left, 100 requests, 2 errors, phase: traffic"
 
 
 def test_plain_reporter_writes_notes_at_once_and_a_last_line_at_the_end() -> None:
@@ -66,19 +67,27 @@ def test_plain_reporter_writes_notes_at_once_and_a_last_line_at_the_end() -> Non
     reporter.handle(RunFinished())
     reporter.tick()  # finished: no more lines
     lines = out.getvalue().splitlines()
-    assert lines[1] == "round 1  creates  stub-2w  2768.3 req/s [x]"
-    assert lines[-1] == "[bench] 0:00:02 elapsed, ~0:00:00 left, 27,723 requests, 0 errors, phase: -"
-    assert len(lines) == 3
+    assert lines == [
+        "round 1  creates  stub-2w  2768.3 req/s [x]",
+        "[bench] 0:00:02 elapsed, ~0:00:00 left, 27,723 requests, 0 errors, phase: -",
+    ]
 
 
 def test_remaining_time_follows_the_pace_and_is_unknown_without_a_total() -> None:
     state = ProgressState()
     state.apply(RunStarted("x", total=10), now=0.0)
     assert state.remaining(0.0) is None
+    # The time before the first point (starting a server) does not count: the pace is measured
+    # from the first point on, 0.1 per second here.
     state.apply(Advanced(done=2), now=30.0)
-    assert state.remaining(30.0) == 120.0
-    state.apply(Advanced(done=2, total=4), now=30.0)
-    assert state.remaining(30.0) == 30.0
+    assert state.remaining(30.0) is None
+    state.apply(Advanced(done=3), now=40.0)
+    assert state.remaining(40.0) == pytest.approx(70.0)
+    state.apply(Advanced(done=3, total=4), now=40.0)
+    assert state.remaining(40.0) == pytest.approx(10.0)
+    # The clock runs down between two points.
+    assert state.remaining(45.0) == pytest.approx(5.0)
+    assert state.remaining(60.0) == 0.0
     assert ProgressState(done=3).remaining(5.0) is None
     assert clock_text(3725) == "1:02:05" and clock_text(None) == "-:--:--"
 
@@ -88,6 +97,7 @@ def test_rich_reporter_renders_phase_requests_and_errors_into_the_console() -> N
     console = Console(record=True, force_terminal=True, width=200, file=io.StringIO())
     reporter = RichReporter(console, clock=clock)
     reporter.handle(RunStarted("fuzz-long", total=1000))
+    reporter.handle(Advanced(done=0))
     reporter.handle(PhaseStarted("fuzzing"))
     clock.now += 65
     reporter.handle(Counted(requests=4321, errors=7))
