@@ -187,10 +187,15 @@ def run_st(
     reader = threading.Thread(target=_read_events, args=(events_read, live), name="st-events", daemon=True)
     reader.start()
     assert process.stdout is not None
-    with process.stdout:
-        for raw in process.stdout:
-            progress.publish(Noted(raw.decode("utf-8", errors="replace").rstrip("\n")))
-    exit_code = process.wait()
+    try:
+        with process.stdout:
+            for raw in process.stdout:
+                progress.publish(Noted(raw.decode("utf-8", errors="replace").rstrip("\n")))
+        exit_code = process.wait()
+    finally:
+        if process.poll() is None:  # interrupted here: st must not outlive the run
+            process.kill()
+            process.wait()
     reader.join(timeout=30)
     return exit_code
 

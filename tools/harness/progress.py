@@ -34,6 +34,10 @@ TICK_S = 0.5
 """How often the bus ticks its reporters: often enough for a live display's clock, and the
 resolution of the plain reporter's interval."""
 
+MIN_PACE_S = 2.0
+"""No remaining time from a pace measured over less: a short first step (a phase of a few
+requests) would give an estimate off by minutes."""
+
 Clock = Callable[[], float]
 
 
@@ -138,13 +142,13 @@ class ProgressState:
 
     def remaining(self, now: float) -> float | None:
         """Seconds left at the pace since the first `Advanced`, counting down between two of
-        them; None without a total or before the pace is known (two points apart)."""
+        them; None without a total or before the pace is known (two points `MIN_PACE_S` apart)."""
         if self.finished:
             return 0.0
         if not self.total or self.first_advance is None or self.last_advance_at is None:
             return None
         first_at, first_done = self.first_advance
-        if self.done <= first_done or self.last_advance_at <= first_at:
+        if self.done <= first_done or self.last_advance_at - first_at < MIN_PACE_S:
             return None
         pace = (self.done - first_done) / (self.last_advance_at - first_at)
         return max(0.0, (self.total - self.done) / pace - (now - self.last_advance_at))

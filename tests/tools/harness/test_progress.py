@@ -81,6 +81,8 @@ def test_remaining_time_follows_the_pace_and_is_unknown_without_a_total() -> Non
     # from the first point on, 0.1 per second here.
     state.apply(Advanced(done=2), now=30.0)
     assert state.remaining(30.0) is None
+    state.apply(Advanced(done=2.1), now=31.0)
+    assert state.remaining(31.0) is None  # a pace over one second only: no estimate yet
     state.apply(Advanced(done=3), now=40.0)
     assert state.remaining(40.0) == pytest.approx(70.0)
     state.apply(Advanced(done=3, total=4), now=40.0)
