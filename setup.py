@@ -36,6 +36,7 @@ SHIPPED = (
     "tools/contract/*.py",
     "tools/breaking/*.py",
     "tools/harness/__init__.py",
+    "tools/harness/progress.py",
     "tools/harness/seeds.py",
     "tools/harness/stub_process.py",
     "openapi/csbs-restore.yaml",

@@ -8,6 +8,12 @@ acknowledged (HTTP 200) is still stored, unchanged. It prints requests served, e
 kills survived and restores lost, and exits non-zero when a restore was lost, a 5xx was answered
 or an answer broke the error format.
 
+While it runs it shows its phase, requests and errors so far (tools/harness/progress.py: a live
+line on a terminal, a plain line every few seconds in CI). It writes its report as JSON, with a
+per-second timeline, to `reports/soak/soak-<stamp>.json`, and beside it a chart of requests/s and
+errors over time with the kills marked (`soak-<stamp>.svg`, tools/soak_chart.py; needs the
+`bench` extra, matplotlib).
+
 The harness it drives is shared with `tests/reliability/`: tools/stub_process.py (the stub
 process), tools/seeds.py, tools/rawhttp.py, tools/loadgen.py and tools/stored_restores.py.
 """
@@ -26,12 +32,23 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from server.settings import DATABASE_FILE_NAME
 from tools.harness.loadgen import CreateOutcome, send_create
+from tools.harness.progress import (
+    Advanced,
+    Counted,
+    PhaseStarted,
+    Publisher,
+    RunFinished,
+    RunStarted,
+    Silent,
+    progress_bus,
+)
 from tools.harness.rawhttp import RawResponse, build_request, raw_exchange
 from tools.harness.seeds import DEMO_PROJECT, DEMO_TOKEN, OTHER_PROJECT, SeedServer, seed_servers, write_seed
 from tools.harness.stored import read_stored_restores
@@ -39,6 +56,9 @@ from tools.harness.stub_process import StubProcess
 
 # What must never reach a client: signs of a stack trace or of the stub's own files.
 LEAK_MARKERS: tuple[str, ...] = ("Traceback", "/work/", ".py", 'File "', "site-packages")
+REPORTS_DIR = Path(__file__).resolve().parents[1] / "reports" / "soak"
+SAMPLE_S = 1.0
+"""Seconds between two points of the timeline (and two progress updates)."""
 # Fields of a restore that never change after it is created (status and resources_* do).
 IMMUTABLE_FIELDS: tuple[str, ...] = (
     "id",
@@ -135,6 +155,11 @@ class SoakReport:
     answers_by_class: dict[str, int] = dataclasses.field(default_factory=dict)
     violations: dict[str, int] = dataclasses.field(default_factory=dict)
     violation_examples: list[str] = dataclasses.field(default_factory=list)
+    timeline: list[dict[str, float]] = dataclasses.field(default_factory=list)
+    """Totals so far, one point per `SAMPLE_S`: `t_s` (seconds since traffic began), `sent`,
+    `served`, `unanswered` (sent, no answer: mostly cut off by a kill) and `violations`."""
+    kills_at_s: list[float] = dataclasses.field(default_factory=list)
+    """When each kill -9 was sent, in seconds since traffic began."""
 
     @property
     def ok(self) -> bool:
@@ -172,9 +197,15 @@ class Soak:
     """Clients, the kill loop and the bookkeeping of one soak run."""
 
     def __init__(
-        self, stub: StubProcess, servers: list[SeedServer], report: SoakReport, random_seed: int
+        self,
+        stub: StubProcess,
+        servers: list[SeedServer],
+        report: SoakReport,
+        random_seed: int,
+        progress: Publisher | None = None,
     ) -> None:
         self.stub = stub
+        self.progress: Publisher = progress or Silent()
         self.servers = servers
         self.report = report
         self.random_seed = random_seed
@@ -186,6 +217,7 @@ class Soak:
         # Incremented when a kill starts (odd: down) and when the restarted stub is ready (even: up).
         self.generation = 0
         self.stop = threading.Event()
+        self.started_at = time.monotonic()
 
     def note(self, answer_class: str, violation: str | None = None, example: str = "") -> None:
         with self.lock:
@@ -288,38 +320,67 @@ class Soak:
         if final:
             self.report.restores_stuck = stuck
 
+    def sample(self) -> None:
+        """One point of the timeline, and the totals so far for the progress display."""
+        with self.lock:
+            sent, served = self.report.requests_sent, self.report.requests_served
+            violations = sum(self.violations.values())
+        elapsed = round(time.monotonic() - self.started_at, 3)
+        point = {"t_s": elapsed, "sent": sent, "served": served, "unanswered": sent - served}
+        self.report.timeline.append({**point, "violations": violations})
+        self.progress.publish(Counted(requests=sent, errors=violations))
+        self.progress.publish(Advanced(done=elapsed))
+
+    def sampler(self) -> None:
+        # Its own thread, so the timeline goes on while a kill and restart hold the main one.
+        self.sample()
+        while not self.stop.wait(SAMPLE_S):
+            self.sample()
+
     def run(self, minutes: float, kill_every: float) -> None:
-        deadline = time.monotonic() + minutes * 60
+        self.started_at = time.monotonic()
+        deadline = self.started_at + minutes * 60
         threads = [
             threading.Thread(
                 target=self.client, args=(index, deadline), name=f"soak-client-{index}", daemon=True
             )
             for index in range(self.report.clients)
         ]
+        sampler = threading.Thread(target=self.sampler, name="soak-sampler", daemon=True)
         for thread in threads:
             thread.start()
+        sampler.start()
+        self.progress.publish(PhaseStarted("traffic"))
         rng = random.Random(self.random_seed)
         while True:
             pause = kill_every * rng.uniform(0.6, 1.4)
             if time.monotonic() + pause >= deadline - 5:
                 break
             time.sleep(pause)
+            kill = self.report.kills_survived + 1
+            self.progress.publish(PhaseStarted(f"kill -9 #{kill}, restarting"))
             with self.lock:
                 self.generation += 1
+            self.report.kills_at_s.append(round(time.monotonic() - self.started_at, 3))
             self.stub.kill9()
             self.stub.start()
             with self.lock:
                 self.generation += 1
             self.report.kills_survived += 1
+            self.progress.publish(PhaseStarted(f"verifying after kill #{kill}"))
             self.verify(final=False)
+            self.progress.publish(PhaseStarted("traffic"))
         while time.monotonic() < deadline:
             time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        self.progress.publish(PhaseStarted("stopping clients"))
         self.stop.set()
-        for thread in threads:
+        for thread in [*threads, sampler]:
             thread.join(timeout=60)
+        self.sample()
 
     def settle(self, timeout: float) -> None:
         """Wait (bounded) until no restore is in progress, then check everything once more."""
+        self.progress.publish(PhaseStarted("settling and final check"))
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             stored = read_stored_restores(self.stub.data_dir / DATABASE_FILE_NAME)
@@ -350,7 +411,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--servers", type=int, default=1000, help="servers per project in the seed (default 1000)"
     )
     parser.add_argument("--random-seed", type=int, default=1, help="seed of the traffic mix and kill times")
-    parser.add_argument("--report", type=Path, help="also write the report as JSON to this file")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        help="where the JSON report goes (default: reports/soak/soak-<stamp>.json); the chart goes beside it",
+    )
+    parser.add_argument("--no-chart", action="store_true", help="do not draw the chart")
+    parser.add_argument(
+        "--progress-interval",
+        type=float,
+        help="seconds between two progress lines off a terminal (default 5, or CSBS_PROGRESS_INTERVAL)",
+    )
     parser.add_argument("--keep-data", type=Path, help="use this directory for data and logs and keep it")
     args = parser.parse_args(argv)
     if not 0 < args.minutes <= 60:
@@ -369,20 +440,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             root / "data", workers=args.workers, seed=root / "seed.yaml", log_path=root / "server.log"
         )
         report = SoakReport(minutes=args.minutes, workers=args.workers, clients=args.clients)
-        soak = Soak(stub, servers, report, args.random_seed)
-        stub.start()
-        try:
-            soak.run(args.minutes, args.kill_every)
-            soak.settle(timeout=60)
-        finally:
-            stub.stop()
+        with progress_bus(interval=args.progress_interval) as progress:
+            progress.publish(RunStarted("soak", total=args.minutes * 60))
+            progress.publish(PhaseStarted("starting the stub"))
+            soak = Soak(stub, servers, report, args.random_seed, progress)
+            stub.start()
+            try:
+                soak.run(args.minutes, args.kill_every)
+                soak.settle(timeout=60)
+            finally:
+                stub.stop()
+                progress.publish(RunFinished())
         print(report.render())
-        if args.report is not None:
-            args.report.parent.mkdir(parents=True, exist_ok=True)
-            args.report.write_text(json.dumps(dataclasses.asdict(report), indent=2) + "\n", encoding="utf-8")
+        report_path = args.report or REPORTS_DIR / f"soak-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(json.dumps(dataclasses.asdict(report), indent=2) + "\n", encoding="utf-8")
+        print(f"report: {report_path}")
+        if not args.no_chart:
+            print(write_chart(report_path))
         if not report.ok:
             print(f"server log: {stub.log_path}" if args.keep_data else stub.logs()[-3000:], file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def write_chart(report_path: Path) -> str:
+    """Draw the chart beside the report; what happened, as one line."""
+    try:
+        from tools.soak_chart import write_soak_chart
+    except ImportError as exc:  # matplotlib is the `bench` extra
+        return f"chart: not drawn ({exc.name} is not installed; it comes with the bench extra)"
+    return f"chart: {write_soak_chart(report_path)}"
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from tools import soak
+from tools.harness.progress import Advanced, Counted, Event, PhaseStarted
 from tools.harness.rawhttp import RawResponse, parse_response
+from tools.harness.seeds import DEMO_PROJECT, seed_servers
 from tools.soak import Soak, SoakReport
 
 
@@ -72,6 +74,55 @@ def test_an_answer_cut_off_is_judged_as_no_answer_not_as_a_refusal(
     assert run.report.requests_served == 0
 
 
+class Recording:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.events.append(event)
+
+
+class _RefusingStub:
+    """Where the clients find no server (a closed loopback port); kills and restarts are counted."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.port = 9
+        self.base_url = "http://127.0.0.1:9"
+        self.data_dir = data_dir
+        self.kills = 0
+
+    def kill9(self) -> None:
+        self.kills += 1
+
+    def start(self) -> None:
+        pass
+
+
+def test_a_soak_publishes_its_phases_counts_and_kills_and_keeps_a_timeline(tmp_path: Path) -> None:
+    stub = _RefusingStub(tmp_path)
+    progress = Recording()
+    report = SoakReport(minutes=0.15, workers=1, clients=2)
+    run = Soak(stub, seed_servers(DEMO_PROJECT, 4), report, random_seed=3, progress=progress)  # type: ignore[arg-type]
+    run.run(minutes=0.15, kill_every=2)
+    phases = [event.name for event in progress.events if isinstance(event, PhaseStarted)]
+    assert stub.kills >= 1
+    expected = ["traffic"]
+    for kill in range(1, stub.kills + 1):
+        expected += [f"kill -9 #{kill}, restarting", f"verifying after kill #{kill}", "traffic"]
+    assert phases == [*expected, "stopping clients"]
+    counts = [event for event in progress.events if isinstance(event, Counted)]
+    # A stub that is up yet never answers: every request it was sent while up is a violation.
+    violations = sum(run.violations.values())
+    assert violations > 0
+    assert counts and counts[-1] == Counted(requests=report.requests_sent, errors=violations)
+    assert report.requests_sent > 0 and report.requests_served == 0
+    done = [event.done for event in progress.events if isinstance(event, Advanced)]
+    assert done == sorted(done) and len(done) == len(report.timeline)
+    assert len(report.kills_at_s) == report.kills_survived == stub.kills
+    last = report.timeline[-1]
+    assert last["sent"] == report.requests_sent and last["unanswered"] == report.requests_sent
+
+
 def test_the_report_fails_on_any_loss_violation_or_missing_kill() -> None:
     def report(**changes: object) -> SoakReport:
         base = SoakReport(minutes=1, workers=2, clients=4, kills_survived=1, creates_acknowledged=10)
@@ -119,3 +170,10 @@ def test_a_short_soak_survives_a_kill_and_loses_nothing(
     assert report["creates_acknowledged"] > 0
     assert report["answers_by_class"].get("hostile: 400", 0) > 0
     assert "result: PASS" in printed
+    # Not a terminal: plain progress lines, one of them during a restart.
+    progress = [line for line in printed.splitlines() if line.startswith("[soak] ")]
+    assert any("phase: kill -9 #1, restarting" in line for line in progress), progress
+    assert report["timeline"][-1]["served"] == report["requests_served"]
+    assert len(report["kills_at_s"]) == report["kills_survived"]
+    chart = report_path.with_suffix(".svg").read_text()
+    assert "kill -9 #1" in chart

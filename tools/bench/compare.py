@@ -5,6 +5,11 @@ the machine touches all servers alike), runs each load as a warm-up that is thro
 a measured run, and stops the server before the next one starts. Ratios are only ever taken
 between servers of the same round: other work on the machine shifts absolute numbers from round
 to round, but hardly the ratio of two runs a minute apart.
+
+While it runs it shows the round, server, load and step it is at, with the requests and errors
+so far (tools/harness/progress.py); it writes its JSON report and, beside it, a chart of
+requests/s and p99 per server with the ratios to Prism and to the ceiling (tools/bench/chart.py,
+needs the `bench` extra).
 """
 
 from __future__ import annotations
@@ -55,6 +60,17 @@ from tools.bench.servers import (
 )
 from tools.bench.wrk import WrkResult, run_wrk
 from tools.harness.postgres import PostgresServer, missing_reason
+from tools.harness.progress import (
+    Advanced,
+    Counted,
+    Noted,
+    PhaseStarted,
+    Publisher,
+    RunFinished,
+    RunStarted,
+    Silent,
+    progress_bus,
+)
 from tools.harness.stored import read_stored_restores
 
 PRISM = "prism"
@@ -127,6 +143,39 @@ class Measurement:
         }
 
 
+class BenchProgress:
+    """What the benchmark tells its progress reporters: one step per measured run."""
+
+    def __init__(self, publisher: Publisher, rounds: int) -> None:
+        self.publisher = publisher
+        self.rounds = rounds
+        self.steps_done = 0
+        self.requests = 0
+        self.errors = 0
+
+    def started(self, steps: int) -> None:
+        self.publisher.publish(RunStarted("bench", total=steps))
+        self.publisher.publish(Advanced(done=0))
+
+    def phase(self, text: str) -> None:
+        self.publisher.publish(PhaseStarted(text))
+
+    def run(self, round_number: int, server: str, load: str, step: str) -> None:
+        self.phase(f"round {round_number}/{self.rounds}: {server}, {load} {step}")
+
+    def note(self, text: str) -> None:
+        self.publisher.publish(Noted(text))
+
+    def measured(self, measurement: Measurement) -> None:
+        self.steps_done += 1
+        for result in (measurement.warmup, measurement.result):
+            self.requests += result.requests
+            self.errors += result.non_2xx + result.socket_errors
+        self.publisher.publish(Counted(requests=self.requests, errors=self.errors))
+        self.publisher.publish(Advanced(done=self.steps_done))
+        self.note(_row(measurement))
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     cpus = os.cpu_count() or 1
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
@@ -167,6 +216,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=5.0,
         help="seconds of the creates profile after the rounds (share of time per subsystem); 0: none",
     )
+    parser.add_argument(
+        "--progress-interval",
+        type=float,
+        help="seconds between two progress lines off a terminal (default 5, or CSBS_PROGRESS_INTERVAL)",
+    )
+    parser.add_argument("--no-chart", action="store_true", help="do not draw the chart beside the report")
     arguments = parser.parse_args(argv)
     if arguments.rounds < 1 or arguments.duration <= 0 or arguments.warmup < 0:
         parser.error("--rounds must be at least 1 and --duration positive")
@@ -198,14 +253,15 @@ def _server_kinds(
     return kinds
 
 
-def _bench_postgres(arguments: argparse.Namespace) -> PostgresServer | None:
+def _bench_postgres(arguments: argparse.Namespace, progress: BenchProgress) -> PostgresServer | None:
     """A PostgreSQL server for `stub-pg`, unless it was not asked for or cannot run here."""
     if arguments.servers and "stub-pg" not in arguments.servers.split(","):
         return None
     reason = missing_reason()
     if reason is not None:
-        print(f"stub-pg left out: {reason}", flush=True)
+        progress.note(f"stub-pg left out: {reason}")
         return None
+    progress.phase("starting PostgreSQL for stub-pg")
     return PostgresServer().start()
 
 
@@ -232,10 +288,14 @@ def _measure_server(
     round_number: int,
     wrk: str,
     log_dir: Path,
+    progress: BenchProgress | None = None,
 ) -> list[Measurement]:
+    progress = progress or BenchProgress(Silent(), arguments.rounds)
     measurements: list[Measurement] = []
+    progress.phase(f"round {round_number}/{arguments.rounds}: starting {kind.name}")
     with running(kind, log_dir) as server:
         for load, script in loads:
+            progress.run(round_number, kind.name, load.name, "warm-up")
             body, headers = _probe_request(load, arguments.backups)
             probe(server, body, headers)
             url = f"{server.base_url}{RESTORES_PATH}"
@@ -253,6 +313,7 @@ def _measure_server(
             warmup = run(max(1.0, arguments.warmup))
             if load.name == "creates":
                 time.sleep(SETTLE_GAP_S)
+            progress.run(round_number, kind.name, load.name, "measured")
             loadavg = os.getloadavg()[0]
             cpu_before = group_cpu_seconds(server.pid)
             result = run(arguments.duration)
@@ -264,7 +325,7 @@ def _measure_server(
                 round_number, kind.name, load.name, result, warmup, loadavg, stored, cpu_used
             )
             measurements.append(measurement)
-            print(_row(measurement), flush=True)
+            progress.measured(measurement)
     return measurements
 
 
@@ -412,10 +473,13 @@ def _creates_profile(seconds: float) -> dict[str, Any]:
         }
         for area, own, share in own_time_by_area(pstats.Stats(profiler))
     ]
-    print(f"\ncreates profile ({result.requests} requests under cProfile, one worker; own time):")
-    for row in areas:
-        print(f"  {row['area']:36} {row['share']:6.1%}")
     return {"requests": result.requests, "seconds": seconds, "areas": areas}
+
+
+def _print_profile(profile: dict[str, Any]) -> None:
+    print(f"\ncreates profile ({profile['requests']} requests under cProfile, one worker; own time):")
+    for row in profile["areas"]:
+        print(f"  {row['area']:36} {row['share']:6.1%}")
 
 
 def _write_report(out_dir: Path, report: dict[str, Any]) -> Path:
@@ -433,47 +497,22 @@ def main(argv: list[str] | None = None) -> int:
     wrk = install.ensure_wrk()
     prism_bin = install.ensure_prism()
     load_names = [name.strip() for name in arguments.loads.split(",") if name.strip()]
-    with tempfile.TemporaryDirectory(prefix="bench-") as work, ExitStack() as stack:
-        work_dir = Path(work)
-        seed = write_bench_seed(work_dir / "bench-seed.json", arguments.backups + 1)
-        loads: list[tuple[Load, Path]] = []
-        for name in load_names:
-            if name == "example":
-                load = example_load()
-            elif name == "creates":
-                load = creates_load(arguments.backups, arguments.wrk_threads)
-            else:
-                raise SystemExit(f"unknown load {name!r}; choose example or creates")
-            script = work_dir / f"{name}.lua"
-            script.write_text(load.script, encoding="utf-8")
-            loads.append((load, script))
-        postgres = _bench_postgres(arguments)
-        if postgres is not None:
-            stack.callback(postgres.stop)
-        kinds = _server_kinds(arguments, prism_bin, seed, postgres)
-        log_dir = arguments.out / "bench-logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        print(
-            f"benchmark: {arguments.rounds} rounds x {len(kinds)} servers x {len(loads)} loads,"
-            f" {arguments.warmup:g} s warm-up + {arguments.duration:g} s measured,"
-            f" wrk {arguments.wrk_threads} thread(s) / {arguments.connections} connections, loopback only",
-            flush=True,
-        )
-        measurements: list[Measurement] = []
-        for round_number in range(1, arguments.rounds + 1):
-            order = kinds if round_number % 2 == 1 else list(reversed(kinds))
-            for kind in order:
-                measurements.extend(_measure_server(kind, loads, arguments, round_number, wrk, log_dir))
+    with progress_bus(interval=arguments.progress_interval) as bus:
+        progress = BenchProgress(bus, arguments.rounds)
+        run = _run(arguments, wrk, prism_bin, load_names, progress)
+        bus.publish(RunFinished())
+    measurements, kinds, loads = run.measurements, run.kinds, run.loads
+    store_cost, creates_profile = run.store_cost, run.creates_profile
     ratio_rows = ratios(measurements, arguments.workers)
     checks = targets(ratio_rows, arguments.workers)
     _print_summary(ratio_rows, checks)
-    store_cost = measure_store_cost().as_dict()
     print(
         f"\nstore cost per create (SQLite, counted): {store_cost['statements_per_create']} statements,"
         f" {store_cost['commits_per_create']} commits, {store_cost['wal_pages_per_create']} WAL pages"
         f" of {store_cost['page_size']} bytes (its settle and journal row included)"
     )
-    creates_profile = _creates_profile(arguments.profile_seconds) if arguments.profile_seconds > 0 else None
+    if creates_profile is not None:
+        _print_profile(creates_profile)
     failures = [m for m in measurements if m.result.non_2xx or m.result.socket_errors or m.warmup.non_2xx]
     report = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -500,10 +539,82 @@ def main(argv: list[str] | None = None) -> int:
         "creates_profile": creates_profile,
     }
     path = _write_report(arguments.out, report)
-    print(f"\nreport: {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")
+    print(f"\nreport: {_shown(path)}")
+    if not arguments.no_chart:
+        print(_write_chart(path))
     if failures:
         print(f"FAILED: {len(failures)} runs had non-2xx answers or socket errors", file=sys.stderr)
         return 1
     if arguments.strict and not all(c["met"] for c in checks):
         return 1
     return 0
+
+
+@dataclass
+class BenchRun:
+    measurements: list[Measurement]
+    kinds: list[ServerKind]
+    loads: list[tuple[Load, Path]]
+    store_cost: dict[str, Any]
+    creates_profile: dict[str, Any] | None
+
+
+def _run(
+    arguments: argparse.Namespace, wrk: str, prism_bin: Path, load_names: list[str], progress: BenchProgress
+) -> BenchRun:
+    """The rounds, then the store cost and the creates profile: everything that takes time."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as work, ExitStack() as stack:
+        work_dir = Path(work)
+        seed = write_bench_seed(work_dir / "bench-seed.json", arguments.backups + 1)
+        loads: list[tuple[Load, Path]] = []
+        for name in load_names:
+            if name == "example":
+                load = example_load()
+            elif name == "creates":
+                load = creates_load(arguments.backups, arguments.wrk_threads)
+            else:
+                raise SystemExit(f"unknown load {name!r}; choose example or creates")
+            script = work_dir / f"{name}.lua"
+            script.write_text(load.script, encoding="utf-8")
+            loads.append((load, script))
+        postgres = _bench_postgres(arguments, progress)
+        if postgres is not None:
+            stack.callback(postgres.stop)
+        kinds = _server_kinds(arguments, prism_bin, seed, postgres)
+        log_dir = arguments.out / "bench-logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        progress.note(
+            f"benchmark: {arguments.rounds} rounds x {len(kinds)} servers x {len(loads)} loads,"
+            f" {arguments.warmup:g} s warm-up + {arguments.duration:g} s measured,"
+            f" wrk {arguments.wrk_threads} thread(s) / {arguments.connections} connections, loopback only"
+        )
+        progress.started(arguments.rounds * len(kinds) * len(loads))
+        measurements: list[Measurement] = []
+        for round_number in range(1, arguments.rounds + 1):
+            order = kinds if round_number % 2 == 1 else list(reversed(kinds))
+            for kind in order:
+                measurements.extend(
+                    _measure_server(kind, loads, arguments, round_number, wrk, log_dir, progress)
+                )
+    progress.phase("store cost per create")
+    store_cost = measure_store_cost().as_dict()
+    creates_profile = None
+    if arguments.profile_seconds > 0:
+        progress.phase("creates profile")
+        creates_profile = _creates_profile(arguments.profile_seconds)
+    return BenchRun(measurements, kinds, loads, store_cost, creates_profile)
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+
+
+def _write_chart(report_path: Path) -> str:
+    """Draw the chart beside the report (and beside bench-latest.json); what happened, as one line."""
+    try:
+        from tools.bench.chart import write_bench_chart
+    except ImportError as exc:  # matplotlib is the `bench` extra
+        return f"chart: not drawn ({exc.name} is not installed; it comes with the bench extra)"
+    chart = write_bench_chart(report_path)
+    (report_path.parent / "bench-latest.svg").write_text(chart.read_text(encoding="utf-8"), encoding="utf-8")
+    return f"chart: {_shown(chart)}"

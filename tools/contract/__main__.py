@@ -6,6 +6,11 @@ Without `--url` it starts the stub on a free loopback port, checks it and stops 
 schemathesis has runs, on positive and negative data, with a pinned seed. Reports go to
 `reports/<name>/`: JUnit XML, a VCR cassette of all traffic, schemathesis' JSON summary and the
 configuration used. The exit code is non-zero when any check failed or the run errored.
+
+While `st` runs, its output is relayed line by line and the phase, the requests sent and the
+errors so far (5xx answers, requests without an answer) are shown: a live line on a terminal, a
+plain line every few seconds in CI (tools/contract/live.py says why schemathesis' own display
+cannot do this here).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +39,17 @@ from tools.contract.config import (
     contract_settings,
     to_toml,
 )
+from tools.contract.live import EVENTS_FD_ENV, LiveRun, expected_requests
 from tools.contract.report import read_reports, render_summary
+from tools.harness.progress import (
+    Advanced,
+    Noted,
+    PhaseStarted,
+    Publisher,
+    RunFinished,
+    RunStarted,
+    progress_bus,
+)
 from tools.harness.stub_process import StubProcess, StubStartError
 
 # The token reaches schemathesis through the environment, so it is not written into the
@@ -42,6 +58,8 @@ TOKEN_ENV = "CSBS_CONTRACT_TOKEN"
 CONTRACT_STUB_READY_TIMEOUT_S = 30.0
 # Another process may take the chosen port before the stub binds it; try a new one then.
 CONTRACT_STUB_START_ATTEMPTS = 3
+# The hooks module of CLI runs: the kit's checks and the reports to this process.
+CLI_HOOKS = f"{__package__}.cli_hooks"  # tools.contract.cli_hooks, or its installed name
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -82,6 +100,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generation seed")
     parser.add_argument("--spec", type=Path, default=CONTRACT_SPEC, help="the contract to check against")
     parser.add_argument("--report-dir", type=Path, help="where reports go (default: reports/contract)")
+    parser.add_argument(
+        "--progress-interval",
+        type=float,
+        help="seconds between two progress lines off a terminal (default 5, or CSBS_PROGRESS_INTERVAL)",
+    )
     return parser.parse_args(argv)
 
 
@@ -113,11 +136,13 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
     return settings
 
 
-def run_st(spec: Path, base_url: str, token: str, settings: RunSettings, report_dir: Path) -> int:
-    """Run `st run` with the kit's configuration; its output streams to the terminal."""
+def run_st(
+    spec: Path, base_url: str, token: str, settings: RunSettings, report_dir: Path, progress: Publisher
+) -> int:
+    """Run `st run` with the kit's configuration; its output and what it reports go to `progress`."""
     report_dir.mkdir(parents=True, exist_ok=True)
     config_path = report_dir / "schemathesis.toml"
-    config_path.write_text(to_toml(build_config(settings)), encoding="utf-8")
+    config_path.write_text(to_toml({**build_config(settings), "hooks": CLI_HOOKS}), encoding="utf-8")
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     if st is None:
         raise SystemExit("the schemathesis CLI `st` is not installed; run `make venv`")
@@ -141,9 +166,45 @@ def run_st(spec: Path, base_url: str, token: str, settings: RunSettings, report_
         str(report_dir / "run.json"),
         "--no-color",
     ]
-    environment = {**os.environ, TOKEN_ENV: token}
-    print("$ " + " ".join(command), flush=True)
-    return subprocess.run(command, cwd=LAUNCH_DIR, env=environment, check=False).returncode
+    progress.publish(Noted("$ " + " ".join(command)))
+    live = LiveRun(progress)
+    events_read, events_write = os.pipe()
+    environment = {**os.environ, TOKEN_ENV: token, EVENTS_FD_ENV: str(events_write), "PYTHONUNBUFFERED": "1"}
+    if sys.stdout.isatty():
+        # st writes into a pipe now; let it wrap its lines to the terminal's width, not rich's 80.
+        environment["COLUMNS"] = str(shutil.get_terminal_size().columns)
+    try:
+        process = subprocess.Popen(
+            command,
+            cwd=LAUNCH_DIR,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            pass_fds=(events_write,),
+        )
+    finally:
+        os.close(events_write)  # st holds the only write end: the reader ends when st does
+    reader = threading.Thread(target=_read_events, args=(events_read, live), name="st-events", daemon=True)
+    reader.start()
+    assert process.stdout is not None
+    try:
+        with process.stdout:
+            for raw in process.stdout:
+                progress.publish(Noted(raw.decode("utf-8", errors="replace").rstrip("\n")))
+        exit_code = process.wait()
+    finally:
+        if process.poll() is None:  # interrupted here: st must not outlive the run
+            process.kill()
+            process.wait()
+    reader.join(timeout=30)
+    return exit_code
+
+
+def _read_events(fd: int, live: LiveRun) -> None:
+    with os.fdopen(fd, "rb") as lines:
+        for line in lines:
+            live.feed(line)
 
 
 def _relative(path: Path) -> Path:
@@ -162,25 +223,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stale in ("junit.xml", "cassette.yaml", "run.json"):
         (report_dir / stale).unlink(missing_ok=True)
 
-    if args.url:
-        target = args.url
-        exit_code = run_st(args.spec, args.url, args.token, settings, report_dir)
-    else:
-        try:
-            with (
-                tempfile.TemporaryDirectory(prefix="csbs-contract-") as data_dir,
-                StubProcess(
-                    Path(data_dir),
-                    log_path=report_dir / "stub.log",
-                    ready_timeout=CONTRACT_STUB_READY_TIMEOUT_S,
-                    start_attempts=CONTRACT_STUB_START_ATTEMPTS,
-                ) as stub,
-            ):
-                target = f"the stub at {stub.base_url}"
-                exit_code = run_st(args.spec, stub.base_url, args.token, settings, report_dir)
-        except StubStartError as exc:
-            print(f"contract: {exc}", file=sys.stderr)
-            return 2
+    with progress_bus(interval=args.progress_interval) as progress:
+        title = "fuzz-long" if args.long else "contract"
+        progress.publish(RunStarted(title, total=expected_requests(settings.budget.max_examples)))
+        progress.publish(Advanced(done=0))
+        if args.url:
+            target = args.url
+            exit_code = run_st(args.spec, args.url, args.token, settings, report_dir, progress)
+        else:
+            progress.publish(PhaseStarted("starting the stub"))
+            try:
+                with (
+                    tempfile.TemporaryDirectory(prefix="csbs-contract-") as data_dir,
+                    StubProcess(
+                        Path(data_dir),
+                        log_path=report_dir / "stub.log",
+                        ready_timeout=CONTRACT_STUB_READY_TIMEOUT_S,
+                        start_attempts=CONTRACT_STUB_START_ATTEMPTS,
+                    ) as stub,
+                ):
+                    target = f"the stub at {stub.base_url}"
+                    exit_code = run_st(args.spec, stub.base_url, args.token, settings, report_dir, progress)
+            except StubStartError as exc:
+                progress.publish(RunFinished())
+                print(f"contract: {exc}", file=sys.stderr)
+                return 2
+        progress.publish(RunFinished())
 
     files = [report_dir / name for name in ("junit.xml", "cassette.yaml", "run.json", "schemathesis.toml")]
     report = read_reports(files[0], files[1], files[2])
