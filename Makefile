@@ -13,7 +13,7 @@ CONTROL_SPEC := openapi/stub-control.yaml
 STRICT_SPEC := generated/csbs-restore.strict.yaml
 
 .PHONY: help venv test lint typecheck pytest serve generate check-generated contract \
-        fuzz-long breaking changelog docs bench soak clean
+        fuzz-long breaking changelog docs bench soak wheel clean
 
 help:
 	@echo "make serve            run the stub on $(HOST):$(PORT)"
@@ -28,6 +28,7 @@ help:
 	@echo "make docs             offline HTML reference and bundled spec into build/"
 	@echo "make bench            throughput and latency against Prism and a bare ceiling (BENCH_ARGS=--help)"
 	@echo "make soak             minutes of mixed traffic with periodic kills"
+	@echo "make wheel            the installable kit (csbs-stub, csbs-contract, ...) into dist/"
 
 $(STAMP): requirements.lock
 	@# A venv left half-built by an interrupted run has python but no pip: rebuild it.
@@ -83,5 +84,8 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python -m tools.soak
 
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-build-isolation --no-deps --wheel-dir dist .
+
 clean:
-	rm -rf build reports .mypy_cache .ruff_cache
+	rm -rf build dist *.egg-info reports .mypy_cache .ruff_cache
