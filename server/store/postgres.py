@@ -46,8 +46,8 @@ MAX_BATCH = 1000
 """Creates per group commit (11 parameters each, well under PostgreSQL's 65,535)."""
 
 
-def _placeholders(sql: str) -> str:
-    return sql.replace("?", "%s")
+def _placeholders(sql: str, binary: bool = False) -> str:
+    return sql.replace("?", "%b" if binary else "%s")
 
 
 class PostgresStore(Store):
@@ -157,14 +157,29 @@ class PostgresStore(Store):
     # --- running transactions ------------------------------------------------------------
 
     async def _run(
-        self, transaction: TransactionFactory[T], *, write: bool, timeout: float | None = None
+        self,
+        transaction: TransactionFactory[T],
+        *,
+        write: bool,
+        timeout: float | None = None,
+        atomic: bool = True,
     ) -> T:
+        """Run a transaction; `atomic=False` for one of a single statement, which then needs no
+        BEGIN and COMMIT (two round trips fewer: the connections are in autocommit).
+
+        A transaction runs in pipeline mode: statements whose results it does not read are sent
+        without waiting, with the next one that it reads (BEGIN with its first statement, the
+        journal rows with COMMIT). Leaving the pipeline waits for every result, COMMIT's too,
+        so the transaction has committed when this returns."""
         if self.pool is None:
             raise StoreUnavailable("the store is not open")
         try:
             async with asyncio.timeout(self.timeout if timeout is None else timeout):
-                async with self.pool.connection() as connection, connection.transaction():
-                    return await self._drive(connection, transaction())
+                async with self.pool.connection() as connection:
+                    if not atomic:
+                        return await self._drive(connection, transaction(), None)
+                    async with connection.pipeline() as pipeline, connection.transaction():
+                        return await self._drive(connection, transaction(), pipeline)
         except (
             psycopg.OperationalError,
             psycopg.InterfaceError,
@@ -175,11 +190,15 @@ class PostgresStore(Store):
             raise self._unavailable(problem) from None
 
     @staticmethod
-    async def _drive(connection: psycopg.AsyncConnection[Any], transaction: tx.Transaction[T]) -> T:
+    async def _drive(
+        connection: psycopg.AsyncConnection[Any],
+        transaction: tx.Transaction[T],
+        pipeline: psycopg.AsyncPipeline | None,
+    ) -> T:
         try:
             query = next(transaction)
             while True:
-                query = transaction.send(await _execute(connection, query))
+                query = transaction.send(await _execute(connection, query, pipeline))
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
 
@@ -215,7 +234,7 @@ class PostgresStore(Store):
         while self._next_state is not None:
             waiting, self._next_state = self._next_state, None
             try:
-                result = await self._run(lambda: tx.read_state(self.dialect), write=False)
+                result = await self._run(lambda: tx.read_state(self.dialect), write=False, atomic=False)
             except Exception as problem:
                 _fail(waiting, problem)
                 if isinstance(problem, StoreUnavailable) and self._next_state is not None:
@@ -287,7 +306,7 @@ class PostgresStore(Store):
 
     async def health(self) -> StoreHealth:
         try:
-            await self._run(lambda: tx.read_state(self.dialect), write=False)
+            await self._run(lambda: tx.read_state(self.dialect), write=False, atomic=False)
         except StoreUnavailable as problem:
             return StoreHealth(kind=self.kind, reachable=False, detail=str(problem))
         return StoreHealth(kind=self.kind, reachable=True)
@@ -300,17 +319,22 @@ def _fail(future: asyncio.Future[Any], problem: BaseException) -> None:
     future.exception()
 
 
-async def _execute(connection: psycopg.AsyncConnection[Any], query: tx.Query) -> Any:
-    sql = _placeholders(query.sql)
-    async with connection.cursor() as cursor:
-        if query.many:
-            await cursor.executemany(sql, query.params)
-            return None
-        await cursor.execute(sql, query.params or None)
-        if query.fetch == "all":
-            return await cursor.fetchall()
-        if query.fetch == "one":
-            return await cursor.fetchone()
-        if query.fetch == "rowcount":
-            return cursor.rowcount
+async def _execute(
+    connection: psycopg.AsyncConnection[Any], query: tx.Query, pipeline: psycopg.AsyncPipeline | None
+) -> Any:
+    sql = _placeholders(query.sql, query.binary)
+    # Not closed here: in a pipeline its result arrives later (cursors hold no server resource).
+    cursor = connection.cursor()
+    if query.many:
+        await cursor.executemany(sql, query.params)
         return None
+    await cursor.execute(sql, query.params or None)
+    if query.fetch == "all":
+        return await cursor.fetchall()  # fetching waits for the result in a pipeline
+    if query.fetch == "one":
+        return await cursor.fetchone()
+    if query.fetch == "rowcount":
+        if pipeline is not None:
+            await pipeline.sync()  # the count is known once the result is in
+        return cursor.rowcount
+    return None
