@@ -98,7 +98,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings()
     seed = load_seed_file(settings.seed_path)
     if store is None:
-        store = open_store(settings.store, journal_keep=settings.journal_limit)
+        store = open_store(
+            settings.store, journal_keep=settings.journal_limit, timeout=settings.store_timeout
+        )
         if isinstance(store, SqliteStore) and store.prepare_now(seed):
             logger.info("loaded seed %s", settings.seed_path)
     strict = load_document(settings.strict_spec)

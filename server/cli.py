@@ -307,7 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         # The schema is migrated and the seed loaded once, here; every worker then opens the store.
         from .app import create_app
 
-        store = open_store(settings.store, journal_keep=settings.journal_limit)
+        store = open_store(
+            settings.store, journal_keep=settings.journal_limit, timeout=settings.store_timeout
+        )
         asyncio.run(_prepare_and_close(store, load_seed_file(settings.seed_path), settings))
         # Workers (uvicorn starts them, and starts a new one when one dies) find it prepared.
         settings = dataclasses.replace(settings, store_prepared=True)

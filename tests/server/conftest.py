@@ -49,7 +49,7 @@ def make_stub(
         if "store_url" in settings:
             # A PostgreSQL store belongs to the loop that serves the app: opened on the stub's.
             config = Settings(**settings)
-            store = open_store(config.store, journal_keep=config.journal_limit)
+            store = open_store(config.store, journal_keep=config.journal_limit, timeout=config.store_timeout)
             stub = InProcessStub(create_app(config, store=store))
             stub.run(prepare(store, load_seed_file(config.seed_path), config))
         elif "data_dir" in settings:

@@ -10,11 +10,20 @@ import asyncio
 import gc
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
-from stub_helpers import due_plan, journal_row
+from stub_helpers import (
+    FAILING_CHECKPOINT,
+    InProcessStub,
+    assert_error,
+    document_request,
+    due_plan,
+    journal_row,
+    request_for,
+)
 
 from server.seeds import load_seed_file
 from server.settings import DEFAULT_SEED
@@ -188,3 +197,25 @@ def test_an_unreachable_database_leaves_no_unretrieved_failure_behind() -> None:
 
     assert len(asyncio.run(scenario())) == 3
     assert reported == [], reported
+
+
+def test_the_settings_store_timeout_bounds_each_wait_for_the_database(
+    make_stub: Callable[..., InProcessStub], database: str
+) -> None:
+    """`Settings.store_timeout` reaches the store: with the database busy (a lock held by another
+    session) a create is answered 503 after that long, not after the default 1.5 s, and nothing
+    of it is stored."""
+    stub = make_stub(store_url=database, store_timeout=0.4)
+    assert stub.create(document_request()).status_code == 200
+    blocked = request_for(FAILING_CHECKPOINT)
+    with psycopg.connect(database) as other:
+        other.execute("LOCK TABLE stub_state IN ACCESS EXCLUSIVE MODE")
+        started = time.perf_counter()
+        answer = stub.create(blocked)
+        waited = time.perf_counter() - started
+        # The app's loop runs only during a call here: let the store meet the lock to the end
+        # (the shared read, the journal entry's commit), as a served stub does meanwhile.
+        stub.run(asyncio.sleep(0.6))
+    assert_error(answer, 503, "CSBS.9998")
+    assert 0.4 <= waited < 1.2, waited
+    assert stub.create(blocked).status_code == 200  # not stored by the 503, and served again
