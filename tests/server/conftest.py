@@ -126,7 +126,8 @@ def _stub_api(
         yield make_stub()
         return
     live = request.getfixturevalue(live_fixtures[request.param])
-    client = SocketStub(live.base_url, LIVE_RESTORE_SECONDS)
+    kind = "postgresql" if request.param.endswith("postgresql") else "sqlite"
+    client = SocketStub(live.base_url, LIVE_RESTORE_SECONDS, kind)
     client.reset()
     try:
         yield client

@@ -1,4 +1,5 @@
-"""The stub-control API under /_stub: admin token, restores, backups, journal, seed, faults."""
+"""The stub-control API under /_stub: admin token, restores, backups, journal, seed, faults;
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ from stub_helpers import (
 )
 
 from server.faults import DroppedConnection
+
+
+@pytest.fixture
+def api(store_api: StubApi) -> StubApi:
+    """Every test of the control API runs on SQLite and on PostgreSQL (conftest.py)."""
+    return store_api
+
 
 CONTROL_PATHS = [
     ("GET", "/restores"),
@@ -56,7 +64,7 @@ def test_health_needs_no_token(api: StubApi) -> None:
     answer = api.control("GET", "/health", token=None)
     assert answer.status_code == 200
     # It also says which database holds the state, and that it answers (a balancer's check).
-    assert answer.json() == {"status": "ok", "store": {"kind": "sqlite", "reachable": True}}
+    assert answer.json() == {"status": "ok", "store": {"kind": api.store_kind, "reachable": True}}
 
 
 def test_list_and_read_restores_with_their_state(api: StubApi) -> None:
