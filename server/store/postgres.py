@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any, TypeVar, cast
 
 import psycopg
+from psycopg.abc import Buffer
 from psycopg.rows import dict_row
+from psycopg.types.string import StrBinaryDumper, StrDumperUnknown, TextBinaryLoader, TextLoader
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import migrations, redacted_url
@@ -44,6 +47,61 @@ OPEN_WAIT_S = 10.0
 """How long a starting stub waits for its database (which may be starting too)."""
 MAX_BATCH = 1000
 """Creates per group commit (11 parameters each, well under PostgreSQL's 65,535)."""
+
+
+NUL = "\x00"
+ESCAPE = "\uffff"
+"""PostgreSQL's text cannot hold U+0000, which SQLite's can, and valid UTF-8 bodies, decoded
+paths and seed strings may carry it. Text is stored with U+0000 as ESCAPE + "0" and ESCAPE
+itself as ESCAPE + "1" (a noncharacter, so almost never doubled), and read back as it was
+given: equality holds in SQL, and text without either character is stored unchanged."""
+_ESCAPED = re.compile(f"{ESCAPE}(.)", re.DOTALL)
+
+
+def escape_text(text: str) -> str:
+    if NUL not in text and ESCAPE not in text:
+        return text
+    return text.replace(ESCAPE, ESCAPE + "1").replace(NUL, ESCAPE + "0")
+
+
+def unescape_text(text: str) -> str:
+    if ESCAPE not in text:
+        return text
+    return _ESCAPED.sub(lambda found: NUL if found.group(1) == "0" else ESCAPE, text)
+
+
+class _TextDumper(StrDumperUnknown):
+    """Strings bound with %s: untyped, as psycopg binds them by default."""
+
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(escape_text(obj))
+
+
+class _TextBinaryDumper(StrBinaryDumper):
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(escape_text(obj))
+
+
+class _TextLoader(TextLoader):
+    def load(self, data: Buffer) -> bytes | str:
+        value = super().load(data)
+        return unescape_text(value) if isinstance(value, str) else value
+
+
+class _TextBinaryLoader(TextBinaryLoader):
+    def load(self, data: Buffer) -> bytes | str:
+        value = super().load(data)
+        return unescape_text(value) if isinstance(value, str) else value
+
+
+async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
+    """Each new connection of the pool stores and reads text through the escape above."""
+    adapters = connection.adapters
+    # Binary first: the dumper registered last for str is the one %s uses.
+    adapters.register_dumper(str, _TextBinaryDumper)
+    adapters.register_dumper(str, _TextDumper)
+    adapters.register_loader("text", _TextLoader)
+    adapters.register_loader("text", _TextBinaryLoader)
 
 
 def _placeholders(sql: str, binary: bool = False) -> str:
@@ -85,6 +143,7 @@ class PostgresStore(Store):
             open=False,
             timeout=self.timeout,
             reconnect_timeout=RECONNECT_WINDOW_S,
+            configure=_configure,
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 2},
         )
 

@@ -7,6 +7,7 @@ Each test gets a fresh database on the session's cluster (`postgres_server`), an
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import threading
 import time
@@ -166,6 +167,45 @@ def test_creates_queued_together_share_one_transaction(database: str) -> None:
     assert asyncio.run(five_creates()) == [CreateOutcome.CREATED] * 5
     assert _scalar(database, "SELECT COUNT(*) FROM restores") == 5
     assert _scalar(database, "SELECT COUNT(DISTINCT xmin::text) FROM restores") == 1
+
+
+def test_text_with_nul_characters_is_stored_as_sqlite_stores_it(database: str) -> None:
+    """PostgreSQL's text type cannot hold U+0000, which valid UTF-8 bodies, decoded paths and
+    seed strings may carry: the store keeps them anyway, and a journal entry holding one does
+    not fail the creates committed with it."""
+    odd = "a\x00b \uffff\uffff0 \\0"
+    seed = load_seed_file(DEFAULT_SEED)
+    backup = dataclasses.replace(seed.backups[0], name=odd, fail_reason=odd)
+    seed = dataclasses.replace(seed, backups=(backup, *seed.backups[1:]), digest="odd")
+
+    async def scenario() -> tuple[list[CreateOutcome], list[str], str, str]:
+        store = PostgresStore(database)
+        await store.open()
+        try:
+            await store.ensure_seeded(seed)
+            row = dataclasses.replace(journal_row("odd", store.snapshot.generation), body=odd, path=odd)
+            store.journal(row)
+            plan = dataclasses.replace(due_plan(store, 0), outcome="fail", fail_reason=odd)
+            outcomes = [await store.create(plan)]
+            entries = await store.list_journal(10, 0)
+            backups = await store.list_backups(None)
+            stored = await store.get_restore("r0")
+        finally:
+            await store.close()
+        assert stored is not None
+        named = next(b for b in backups if b.id == backup.id)
+        return outcomes, [entries[0]["body"], entries[0]["path"]], named.name, _fail_reason(stored)
+
+    outcomes, journaled, name, reason = asyncio.run(scenario())
+    assert outcomes == [CreateOutcome.CREATED]
+    assert journaled == [odd, odd]
+    assert name == odd
+    assert reason == odd
+
+
+def _fail_reason(stored: Any) -> str:
+    """The reason a finished, failed restore reports for its server."""
+    return str(next(iter(stored.document["resources_reason"].values())))
 
 
 def test_an_unreachable_database_leaves_no_unretrieved_failure_behind() -> None:
