@@ -28,7 +28,7 @@ from .lifecycle import run_settler
 from .openapi import load_document
 from .pipeline import CONTRACT_OPERATION, ContractPipeline, NotServed
 from .runtime import Runtime
-from .seeds import Seed, load_seed_file
+from .seeds import Seed
 from .settings import CONTROL_PREFIX, Settings
 from .simulation import ExampleCatalog
 from .store import Store, StoreUnavailable, open_store
@@ -96,9 +96,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     lifespan runs, as in-process tests). A PostgreSQL store belongs to the event loop that
     serves the app, so it is opened when the app starts (lifespan)."""
     settings = settings or Settings()
-    seed = load_seed_file(settings.seed_path)
+    seed = settings.load_seed()
     if store is None:
-        store = open_store(settings.store, journal_keep=settings.journal_limit)
+        store = open_store(
+            settings.store, journal_keep=settings.journal_limit, timeout=settings.store_timeout
+        )
         if isinstance(store, SqliteStore) and store.prepare_now(seed):
             logger.info("loaded seed %s", settings.seed_path)
     strict = load_document(settings.strict_spec)

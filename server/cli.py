@@ -26,7 +26,7 @@ from .connection import JsonRefusals
 from .kit import add_version_option, program_name
 from .openapi import parse_yaml
 from .proxy import serve as proxy_mode
-from .seeds import DEMO_TOKENS, Seed, load_seed_file
+from .seeds import ADMIN_TOKEN_ENV, DEMO_TOKENS, TENANT_TOKENS_ENV, Seed, SeedError, parse_token_environment
 from .settings import CONTRACT_SPEC, CONTROL_PREFIX, DEFAULT_SEED, Settings
 from .store import Store, open_store, redacted_url, sqlite_path
 
@@ -93,6 +93,10 @@ def settings_from_env() -> Settings:
     for key in ("data_dir", "seed_path", "contract_spec", "strict_spec", "control_spec"):
         if raw.get(key) is not None:
             raw[key] = Path(raw[key])
+    if raw.get("tenant_tokens") is not None:
+        raw["tenant_tokens"] = tuple((token, project) for token, project in raw["tenant_tokens"])
+    if raw.get("admin_tokens") is not None:
+        raw["admin_tokens"] = tuple(raw["admin_tokens"])
     return Settings(**raw)
 
 
@@ -190,7 +194,8 @@ def _read_seed(path: Path) -> dict[str, Any]:
 
 
 def banner(settings: Settings, host: str, port: int) -> str:
-    """Where the stub listens, its tokens, and a curl command that sends the document's example."""
+    """Where the stub listens, its tokens, and a curl command that sends the document's example.
+    Tokens given in the environment are not printed: the banner often ends up in a log."""
     seed = _read_seed(settings.seed_path)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown_host}:{port}"
@@ -198,7 +203,11 @@ def banner(settings: Settings, host: str, port: int) -> str:
     project = (seed.get("projects") or [{}])[0]
     token = (project.get("tokens") or ["<token>"])[0]
     project_id = project.get("project_id", "<project_id>")
+    if settings.tenant_tokens is not None:
+        token, project_id = f"<{TENANT_TOKENS_ENV}>", settings.tenant_tokens[0][1]
     admin = (seed.get("admin_tokens") or ["<admin token>"])[0]
+    if settings.admin_tokens is not None:
+        admin = f"<{ADMIN_TOKEN_ENV}>"
     lines += [
         f"  tenant token  {token}  (X-Auth-Token, project {project_id})",
         f"  admin token   {admin}  (X-Admin-Token, stub control under {CONTROL_PREFIX})",
@@ -238,7 +247,7 @@ def demo_token_problem(settings: Settings, host: str, allow: bool) -> str | None
     shared = not _is_loopback(host) or not settings.store.startswith("sqlite:")
     if not shared:
         return None
-    seed = load_seed_file(settings.seed_path)
+    seed = settings.load_seed()
     tokens = set(seed.admin_tokens) | set(seed.tenant_tokens)
     known = sorted(tokens & DEMO_TOKENS)
     if not known:
@@ -248,7 +257,8 @@ def demo_token_problem(settings: Settings, host: str, allow: bool) -> str | None
     )
     return (
         f"refusing to serve the well-known demo tokens {', '.join(known)} {where}: give a seed with your"
-        f" own tokens (--seed FILE), or pass --allow-demo-tokens to serve them anyway"
+        f" own tokens (--seed FILE) or your own tokens in {TENANT_TOKENS_ENV} and {ADMIN_TOKEN_ENV},"
+        f" or pass --allow-demo-tokens to serve them anyway"
     )
 
 
@@ -267,10 +277,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.in_memory and args.store:
         print("--in-memory and --store exclude each other", file=sys.stderr)
         return 2
+    try:
+        tenant_tokens, admin_tokens = parse_token_environment(os.environ)
+    except SeedError as invalid:  # names entries by position, never a token
+        print(f"cannot start the stub: {invalid}", file=sys.stderr)
+        return 2
     settings = Settings(
         data_dir=None if args.in_memory else args.data_dir.resolve(),
         store_url=_absolute_sqlite(args.store) if args.store else None,
         seed_path=args.seed.resolve(),
+        tenant_tokens=tenant_tokens,
+        admin_tokens=admin_tokens,
         restore_seconds=args.restore_seconds,
         body_limit=args.body_limit,
         journal_enabled=not args.no_journal,
@@ -309,8 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         # The schema is migrated and the seed loaded once, here; every worker then opens the store.
         from .app import create_app
 
-        store = open_store(settings.store, journal_keep=settings.journal_limit)
-        asyncio.run(_prepare_and_close(store, load_seed_file(settings.seed_path), settings))
+        store = open_store(
+            settings.store, journal_keep=settings.journal_limit, timeout=settings.store_timeout
+        )
+        asyncio.run(_prepare_and_close(store, settings.load_seed(), settings))
         # Workers (uvicorn starts them, and starts a new one when one dies) find it prepared.
         settings = dataclasses.replace(settings, store_prepared=True)
         os.environ[SETTINGS_ENV] = settings_to_env(settings)

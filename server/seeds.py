@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -78,14 +79,95 @@ class Seed:
 
 # Read through importlib.resources: the seed ships inside the package (the wheel as the checkout).
 DEFAULT_SEED_FILE = Path(str(files(__package__ or "server") / "seeds" / "default.yaml"))
+TENANT_TOKENS_ENV = "CSBS_STUB_TOKENS"
+ADMIN_TOKEN_ENV = "CSBS_STUB_ADMIN_TOKEN"
 
 
-def load_seed_file(path: Path) -> Seed:
+def load_seed_file(
+    path: Path,
+    *,
+    tenant_tokens: tuple[tuple[str, str], ...] | None = None,
+    admin_tokens: tuple[str, ...] | None = None,
+) -> Seed:
+    """The seed in `path`; `tenant_tokens` ((token, project_id) pairs) and `admin_tokens`, when
+    given, replace all of its own (they come from the environment: `parse_token_environment`)."""
     try:
         document = parse_yaml(path.read_text(encoding="utf-8"))  # libyaml when installed: seeds get big
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SeedError(f"cannot read seed {path}: {exc}") from exc
-    return parse_seed(document)
+    return parse_seed(_with_tokens(document, tenant_tokens, admin_tokens))
+
+
+def parse_token_environment(
+    environ: Mapping[str, str],
+) -> tuple[tuple[tuple[str, str], ...] | None, tuple[str, ...] | None]:
+    """The tokens the environment gives instead of the seed's: `CSBS_STUB_TOKENS` as
+    `token=project_id,token2=project_id2` (each project one of the seed's) and
+    `CSBS_STUB_ADMIN_TOKEN` as one token, or several separated by commas. None where a variable
+    is unset or empty. Errors name entries by position: they may be read by others, the tokens
+    must not."""
+    tenant: tuple[tuple[str, str], ...] | None = None
+    admin: tuple[str, ...] | None = None
+    raw = environ.get(TENANT_TOKENS_ENV, "").strip()
+    if raw:
+        pairs: list[tuple[str, str]] = []
+        for index, entry in enumerate(raw.split(","), start=1):
+            token, sep, project = (part.strip() for part in entry.strip().rpartition("="))
+            if not sep or not token:
+                raise SeedError(f"{TENANT_TOKENS_ENV}: entry {index} is not token=project_id")
+            if PROJECT_ID.fullmatch(project) is None:
+                raise SeedError(f"{TENANT_TOKENS_ENV}: entry {index} names no project ID (32 hex digits)")
+            for earlier, (other, _) in enumerate(pairs, start=1):
+                _require(
+                    other != token, f"{TENANT_TOKENS_ENV}: entry {index} repeats the token of entry {earlier}"
+                )
+            pairs.append((token, project))
+        tenant = tuple(pairs)
+    raw = environ.get(ADMIN_TOKEN_ENV, "").strip()
+    if raw:
+        tokens = [token.strip() for token in raw.split(",")]
+        if not all(tokens):
+            raise SeedError(f"{ADMIN_TOKEN_ENV}: an empty token between commas")
+        _require(len(set(tokens)) == len(tokens), f"{ADMIN_TOKEN_ENV}: a token is given twice")
+        admin = tuple(tokens)
+    if tenant is not None and admin is not None:
+        _require(
+            not {token for token, _ in tenant} & set(admin),
+            f"a token is both in {TENANT_TOKENS_ENV} and in {ADMIN_TOKEN_ENV}",
+        )
+    return tenant, admin
+
+
+def _with_tokens(
+    document: Any, tenant_tokens: tuple[tuple[str, str], ...] | None, admin_tokens: tuple[str, ...] | None
+) -> Any:
+    """The seed document with its tokens replaced, before it is checked (so the digest, which
+    makes a store reload the seed, changes with them)."""
+    if (tenant_tokens is None and admin_tokens is None) or not isinstance(document, dict):
+        return document
+    document = dict(document)
+    if admin_tokens is not None:
+        document["admin_tokens"] = list(admin_tokens)
+    if tenant_tokens is not None:
+        projects = document.get("projects")
+        if not isinstance(projects, list):
+            return document  # parse_seed says what is wrong with it
+        known = {p.get("project_id") for p in projects if isinstance(p, dict)}
+        for index, (_, project_id) in enumerate(tenant_tokens, start=1):
+            _require(
+                project_id in known,
+                f"{TENANT_TOKENS_ENV}: entry {index} names a project the seed does not have",
+            )
+        document["projects"] = [
+            {
+                **p,
+                "tokens": [token for token, project_id in tenant_tokens if project_id == p.get("project_id")],
+            }
+            if isinstance(p, dict)
+            else p
+            for p in projects
+        ]
+    return document
 
 
 def _require(condition: bool, message: str) -> None:
@@ -128,7 +210,8 @@ def parse_seed(document: Any) -> Seed:
         "admin_tokens must be a list of non-empty strings",
     )
     for index, token in enumerate(admin_tokens):
-        _require(token not in admin_tokens[:index], f"admin_tokens: token {token!r} is used twice")
+        # Positions, not values: a seed's errors reach logs and answers, its tokens must not.
+        _require(token not in admin_tokens[:index], f"admin_tokens[{index}] repeats an earlier token")
     projects = document.get("projects", [])
     _require(isinstance(projects, list), "projects must be a list")
     tenant_tokens: dict[str, str] = {}
@@ -143,11 +226,11 @@ def parse_seed(document: Any) -> Seed:
         project_ids.append(project_id)
         tokens = project.get("tokens", [])
         _require(isinstance(tokens, list), f"{where}.tokens must be a list")
-        for token in tokens:
+        for t_index, token in enumerate(tokens):
             _require(isinstance(token, str) and token != "", f"{where}.tokens holds an empty token")
             _require(
                 token not in tenant_tokens and token not in admin_tokens,
-                f"{where}.tokens: token {token!r} is used twice",
+                f"{where}.tokens[{t_index}] repeats a token used before (tenant or admin)",
             )
             tenant_tokens[token] = project_id
         entries = project.get("backups", [])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .kit import CONTRACT_SPEC as CONTRACT_SPEC
 from .kit import CONTROL_SPEC as CONTROL_SPEC
 from .kit import STRICT_SPEC as STRICT_SPEC
-from .seeds import DEFAULT_SEED_FILE
+from .seeds import DEFAULT_SEED_FILE, Seed, load_seed_file
 
 DEFAULT_SEED = DEFAULT_SEED_FILE
 DATABASE_FILE_NAME = "stub.sqlite3"
@@ -32,6 +32,10 @@ class Settings:
     starts workers): a worker that finds the database away starts anyway and answers 503."""
     seed_path: Path = DEFAULT_SEED
     """YAML seed with tokens, projects and backups."""
+    tenant_tokens: tuple[tuple[str, str], ...] | None = field(default=None, repr=False)
+    """(token, project_id) pairs in place of every project token of the seed (`CSBS_STUB_TOKENS`)."""
+    admin_tokens: tuple[str, ...] | None = field(default=None, repr=False)
+    """Admin tokens in place of the seed's (`CSBS_STUB_ADMIN_TOKEN`)."""
     restore_seconds: float = 2.0
     """How long a restore stays `in_progress` before it ends in `success` or `fail`."""
     settle_interval: float = 0.2
@@ -50,6 +54,12 @@ class Settings:
     contract_spec: Path = CONTRACT_SPEC
     strict_spec: Path = STRICT_SPEC
     control_spec: Path = CONTROL_SPEC
+
+    def load_seed(self) -> Seed:
+        """The seed the stub starts with (and `POST /_stub/reset` goes back to)."""
+        return load_seed_file(
+            self.seed_path, tenant_tokens=self.tenant_tokens, admin_tokens=self.admin_tokens
+        )
 
     @property
     def database_path(self) -> Path | None:

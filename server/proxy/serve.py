@@ -8,7 +8,7 @@ from typing import Any
 
 import uvicorn
 
-from ..seeds import load_seed_file
+from ..seeds import ADMIN_TOKEN_ENV
 from ..settings import CONTROL_PREFIX, Settings
 from .forward import ProxySettings, check_upstream, shown_upstream
 
@@ -97,7 +97,11 @@ def run(proxy: ProxySettings, settings: Settings, host: str, port: int, common: 
     from . import create_proxy_app
 
     app = create_proxy_app(proxy, stub_settings(settings))
-    admin = next(iter(load_seed_file(settings.seed_path).admin_tokens), "<admin token>")
+    admin = (
+        f"<{ADMIN_TOKEN_ENV}>"  # given in the environment: not printed
+        if settings.admin_tokens is not None
+        else next(iter(settings.load_seed().admin_tokens), "<admin token>")
+    )
     print(banner(proxy, admin, host, port), flush=True)
     # The upstream's Server and Date headers go back unchanged: uvicorn adds none of its own.
     uvicorn.run(app, **common, server_header=False, date_header=False)

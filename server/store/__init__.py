@@ -85,8 +85,9 @@ def redacted_url(url: str) -> str:
     return parts.geturl()
 
 
-def open_store(url: str, *, journal_keep: int = 1000) -> Store:
-    """The store for `url` (not yet opened: `await store.open()`)."""
+def open_store(url: str, *, journal_keep: int = 1000, timeout: float = 1.5) -> Store:
+    """The store for `url` (not yet opened: `await store.open()`). `timeout` bounds each wait
+    for a PostgreSQL database (SQLite answers from the same machine and has no such wait)."""
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
         from .sqlite import SqliteStore
@@ -95,7 +96,7 @@ def open_store(url: str, *, journal_keep: int = 1000) -> Store:
     if scheme in ("postgresql", "postgres"):
         from .postgres import PostgresStore
 
-        return PostgresStore(url, journal_keep=journal_keep)
+        return PostgresStore(url, journal_keep=journal_keep, timeout=timeout)
     raise StoreUrlError(
         f"unsupported store URL {redacted_url(url)!r}: use sqlite:///FILE or postgresql://..."
     )

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any, TypeVar, cast
 
 import psycopg
+from psycopg.abc import Buffer
 from psycopg.rows import dict_row
+from psycopg.types.string import StrBinaryDumper, StrDumperUnknown, TextBinaryLoader, TextLoader
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import migrations, redacted_url
@@ -46,8 +49,63 @@ MAX_BATCH = 1000
 """Creates per group commit (11 parameters each, well under PostgreSQL's 65,535)."""
 
 
-def _placeholders(sql: str) -> str:
-    return sql.replace("?", "%s")
+NUL = "\x00"
+ESCAPE = "\uffff"
+"""PostgreSQL's text cannot hold U+0000, which SQLite's can, and valid UTF-8 bodies, decoded
+paths and seed strings may carry it. Text is stored with U+0000 as ESCAPE + "0" and ESCAPE
+itself as ESCAPE + "1" (a noncharacter, so almost never doubled), and read back as it was
+given: equality holds in SQL, and text without either character is stored unchanged."""
+_ESCAPED = re.compile(f"{ESCAPE}(.)", re.DOTALL)
+
+
+def escape_text(text: str) -> str:
+    if NUL not in text and ESCAPE not in text:
+        return text
+    return text.replace(ESCAPE, ESCAPE + "1").replace(NUL, ESCAPE + "0")
+
+
+def unescape_text(text: str) -> str:
+    if ESCAPE not in text:
+        return text
+    return _ESCAPED.sub(lambda found: NUL if found.group(1) == "0" else ESCAPE, text)
+
+
+class _TextDumper(StrDumperUnknown):
+    """Strings bound with %s: untyped, as psycopg binds them by default."""
+
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(escape_text(obj))
+
+
+class _TextBinaryDumper(StrBinaryDumper):
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(escape_text(obj))
+
+
+class _TextLoader(TextLoader):
+    def load(self, data: Buffer) -> bytes | str:
+        value = super().load(data)
+        return unescape_text(value) if isinstance(value, str) else value
+
+
+class _TextBinaryLoader(TextBinaryLoader):
+    def load(self, data: Buffer) -> bytes | str:
+        value = super().load(data)
+        return unescape_text(value) if isinstance(value, str) else value
+
+
+async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
+    """Each new connection of the pool stores and reads text through the escape above."""
+    adapters = connection.adapters
+    # Binary first: the dumper registered last for str is the one %s uses.
+    adapters.register_dumper(str, _TextBinaryDumper)
+    adapters.register_dumper(str, _TextDumper)
+    adapters.register_loader("text", _TextLoader)
+    adapters.register_loader("text", _TextBinaryLoader)
+
+
+def _placeholders(sql: str, binary: bool = False) -> str:
+    return sql.replace("?", "%b" if binary else "%s")
 
 
 class PostgresStore(Store):
@@ -85,6 +143,7 @@ class PostgresStore(Store):
             open=False,
             timeout=self.timeout,
             reconnect_timeout=RECONNECT_WINDOW_S,
+            configure=_configure,
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 2},
         )
 
@@ -157,14 +216,29 @@ class PostgresStore(Store):
     # --- running transactions ------------------------------------------------------------
 
     async def _run(
-        self, transaction: TransactionFactory[T], *, write: bool, timeout: float | None = None
+        self,
+        transaction: TransactionFactory[T],
+        *,
+        write: bool,
+        timeout: float | None = None,
+        atomic: bool = True,
     ) -> T:
+        """Run a transaction; `atomic=False` for one of a single statement, which then needs no
+        BEGIN and COMMIT (two round trips fewer: the connections are in autocommit).
+
+        A transaction runs in pipeline mode: statements whose results it does not read are sent
+        without waiting, with the next one that it reads (BEGIN with its first statement, the
+        journal rows with COMMIT). Leaving the pipeline waits for every result, COMMIT's too,
+        so the transaction has committed when this returns."""
         if self.pool is None:
             raise StoreUnavailable("the store is not open")
         try:
             async with asyncio.timeout(self.timeout if timeout is None else timeout):
-                async with self.pool.connection() as connection, connection.transaction():
-                    return await self._drive(connection, transaction())
+                async with self.pool.connection() as connection:
+                    if not atomic:
+                        return await self._drive(connection, transaction(), None)
+                    async with connection.pipeline() as pipeline, connection.transaction():
+                        return await self._drive(connection, transaction(), pipeline)
         except (
             psycopg.OperationalError,
             psycopg.InterfaceError,
@@ -175,11 +249,15 @@ class PostgresStore(Store):
             raise self._unavailable(problem) from None
 
     @staticmethod
-    async def _drive(connection: psycopg.AsyncConnection[Any], transaction: tx.Transaction[T]) -> T:
+    async def _drive(
+        connection: psycopg.AsyncConnection[Any],
+        transaction: tx.Transaction[T],
+        pipeline: psycopg.AsyncPipeline | None,
+    ) -> T:
         try:
             query = next(transaction)
             while True:
-                query = transaction.send(await _execute(connection, query))
+                query = transaction.send(await _execute(connection, query, pipeline))
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
 
@@ -215,7 +293,7 @@ class PostgresStore(Store):
         while self._next_state is not None:
             waiting, self._next_state = self._next_state, None
             try:
-                result = await self._run(lambda: tx.read_state(self.dialect), write=False)
+                result = await self._run(lambda: tx.read_state(self.dialect), write=False, atomic=False)
             except Exception as problem:
                 _fail(waiting, problem)
                 if isinstance(problem, StoreUnavailable) and self._next_state is not None:
@@ -287,7 +365,7 @@ class PostgresStore(Store):
 
     async def health(self) -> StoreHealth:
         try:
-            await self._run(lambda: tx.read_state(self.dialect), write=False)
+            await self._run(lambda: tx.read_state(self.dialect), write=False, atomic=False)
         except StoreUnavailable as problem:
             return StoreHealth(kind=self.kind, reachable=False, detail=str(problem))
         return StoreHealth(kind=self.kind, reachable=True)
@@ -300,17 +378,22 @@ def _fail(future: asyncio.Future[Any], problem: BaseException) -> None:
     future.exception()
 
 
-async def _execute(connection: psycopg.AsyncConnection[Any], query: tx.Query) -> Any:
-    sql = _placeholders(query.sql)
-    async with connection.cursor() as cursor:
-        if query.many:
-            await cursor.executemany(sql, query.params)
-            return None
-        await cursor.execute(sql, query.params or None)
-        if query.fetch == "all":
-            return await cursor.fetchall()
-        if query.fetch == "one":
-            return await cursor.fetchone()
-        if query.fetch == "rowcount":
-            return cursor.rowcount
+async def _execute(
+    connection: psycopg.AsyncConnection[Any], query: tx.Query, pipeline: psycopg.AsyncPipeline | None
+) -> Any:
+    sql = _placeholders(query.sql, query.binary)
+    # Not closed here: in a pipeline its result arrives later (cursors hold no server resource).
+    cursor = connection.cursor()
+    if query.many:
+        await cursor.executemany(sql, query.params)
         return None
+    await cursor.execute(sql, query.params or None)
+    if query.fetch == "all":
+        return await cursor.fetchall()  # fetching waits for the result in a pipeline
+    if query.fetch == "one":
+        return await cursor.fetchone()
+    if query.fetch == "rowcount":
+        if pipeline is not None:
+            await pipeline.sync()  # the count is known once the result is in
+        return cursor.rowcount
+    return None

@@ -39,6 +39,9 @@ class Query:
     fetch: Fetch = "none"
     many: bool = False
     """`params` is a list of parameter tuples, one execution each (no results)."""
+    binary: bool = False
+    """Send the parameters in PostgreSQL's binary format: arrays of strings then need no
+    escaping of every element (SQLite binds values natively and ignores it)."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,14 @@ class Dialect:
     name: str
     row_locks: bool
     """PostgreSQL takes row locks (FOR SHARE / FOR UPDATE / SKIP LOCKED); SQLite has one writer."""
+    column_arrays: bool
+    """Rows are bound as one array per column (`unnest`): PostgreSQL then gets one statement of
+    the same text for any number of rows, which the driver parses once and prepares, instead of
+    a new text per batch size (or one execution per row)."""
 
 
-SQLITE = Dialect("sqlite", row_locks=False)
-POSTGRESQL = Dialect("postgresql", row_locks=True)
+SQLITE = Dialect("sqlite", row_locks=False, column_arrays=False)
+POSTGRESQL = Dialect("postgresql", row_locks=True, column_arrays=True)
 
 Transaction = Generator[Query, Any, T]
 
@@ -60,6 +67,18 @@ _RESTORE_COLUMNS = (
     "id, project_id, checkpoint_item_id, server_id, status, outcome, fail_reason,"
     " finish_at, created_at, updated_at, document"
 )
+_RESTORE_TYPES = ("text",) * 7 + ("float8",) * 3 + ("text",)
+_JOURNAL_COLUMNS = (
+    "request_id, received_at, method, path, query, headers, body, body_encoding, status, duration_ms"
+)
+_JOURNAL_TYPES = ("text", "float8", "text", "text", "text", "text", "text", "text", "int4", "float8")
+
+
+def _from_arrays(types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[list[Any]]]:
+    """`SELECT * FROM unnest(...)` over one array parameter per column, and those arrays: the
+    rows in their order, as a multi-row VALUES would give them."""
+    arrays = ", ".join(f"?::{kind}[]" for kind in types)
+    return f"SELECT * FROM unnest({arrays})", [list(column) for column in zip(*rows, strict=True)]
 
 
 # --- seed ---------------------------------------------------------------------------------------
@@ -170,7 +189,7 @@ def _replace_seed(seed: Seed, *, clear_state: bool) -> Transaction[int]:
 # --- creates and their lifecycle ----------------------------------------------------------------
 
 
-def _settle_due(dialect: Dialect, now: float) -> Query:
+def _settle_due(dialect: Dialect, now: float, fetch: Fetch = "rowcount") -> Query:
     """Finish every restore whose deadline has passed: its status becomes its outcome. Each row
     is finished once; with replicas, rows another one is settling are skipped, not waited for."""
     if dialect.row_locks:
@@ -178,13 +197,13 @@ def _settle_due(dialect: Dialect, now: float) -> Query:
             "UPDATE restores SET status = outcome, updated_at = ? WHERE seq IN (SELECT seq FROM restores"
             " WHERE status = 'in_progress' AND finish_at <= ? FOR UPDATE SKIP LOCKED)",
             (now, now),
-            fetch="rowcount",
+            fetch=fetch,
         )
     return Query(
         "UPDATE restores SET status = outcome, updated_at = ?"
         " WHERE status = 'in_progress' AND finish_at <= ?",
         (now, now),
-        fetch="rowcount",
+        fetch=fetch,
     )
 
 
@@ -214,15 +233,22 @@ def commit(
     outcomes = [CreateOutcome.STALE] * len(plans)
     current = [index for index, plan in enumerate(plans) if plan.generation == generation]
     if current:
-        # Restores that came due no longer block their server or backup.
-        yield _settle_due(dialect, now)
+        # Restores that came due no longer block their server or backup. Its count is not
+        # needed, so a pipelining driver sends it with the insert, in one round trip.
+        yield _settle_due(dialect, now, fetch="none")
     inserting = [index for index in current if plans[index].document is not None]
     if inserting:
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(inserting))
+        restores = [_restore_values(plans[index]) for index in inserting]
+        if dialect.column_arrays:
+            source, params = _from_arrays(_RESTORE_TYPES, restores)
+        else:
+            source = "VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(inserting))
+            params = [value for row in restores for value in row]
         rows = yield Query(
-            f"INSERT INTO restores ({_RESTORE_COLUMNS}) VALUES {values} ON CONFLICT DO NOTHING RETURNING id",
-            [value for index in inserting for value in _restore_values(plans[index])],
+            f"INSERT INTO restores ({_RESTORE_COLUMNS}) {source} ON CONFLICT DO NOTHING RETURNING id",
+            params,
             fetch="all",
+            binary=dialect.column_arrays,
         )
         created = {row["id"] for row in rows}
         for index in inserting:
@@ -245,7 +271,7 @@ def commit(
             outcomes[index] = CreateOutcome.BACKUP_RESTORING
         else:
             outcomes[index] = CreateOutcome.REFUSED
-    yield from _write_journal(journal, generation, journal_keep=journal_keep, prune=prune_journal)
+    yield from _write_journal(dialect, journal, generation, journal_keep=journal_keep, prune=prune_journal)
     return outcomes
 
 
@@ -268,30 +294,31 @@ def _restore_values(plan: CreatePlan) -> tuple[Any, ...]:
 
 
 def _write_journal(
-    journal: Sequence[JournalRow], generation: int, *, journal_keep: int, prune: bool
+    dialect: Dialect, journal: Sequence[JournalRow], generation: int, *, journal_keep: int, prune: bool
 ) -> Transaction[None]:
     # Rows of requests served before a seed load or reset belong to the journal it cleared.
-    rows = [row for row in journal if row.generation == generation]
-    if rows:
+    rows = [
+        (
+            r.request_id,
+            r.received_at,
+            r.method,
+            r.path,
+            r.query,
+            json.dumps(r.headers),
+            r.body,
+            r.body_encoding,
+            r.status,
+            r.duration_ms,
+        )
+        for r in journal
+        if r.generation == generation
+    ]
+    if rows and dialect.column_arrays:
+        source, params = _from_arrays(_JOURNAL_TYPES, rows)
+        yield Query(f"INSERT INTO journal ({_JOURNAL_COLUMNS}) {source}", params, binary=True)
+    elif rows:
         yield Query(
-            "INSERT INTO journal (request_id, received_at, method, path, query, headers, body, body_encoding,"
-            " status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.request_id,
-                    r.received_at,
-                    r.method,
-                    r.path,
-                    r.query,
-                    json.dumps(r.headers),
-                    r.body,
-                    r.body_encoding,
-                    r.status,
-                    r.duration_ms,
-                )
-                for r in rows
-            ],
-            many=True,
+            f"INSERT INTO journal ({_JOURNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows, many=True
         )
     if prune:
         yield Query("DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?", (journal_keep,))
@@ -403,7 +430,9 @@ def flush_journal(
     dialect: Dialect, journal: Sequence[JournalRow], *, journal_keep: int, prune: bool
 ) -> Transaction[None]:
     state = yield Query(_lock_state(dialect, "share"), fetch="one")
-    yield from _write_journal(journal, int(state["generation"]), journal_keep=journal_keep, prune=prune)
+    yield from _write_journal(
+        dialect, journal, int(state["generation"]), journal_keep=journal_keep, prune=prune
+    )
 
 
 def list_journal(dialect: Dialect, limit: int, after_seq: int) -> Transaction[list[Row]]:

@@ -5,6 +5,10 @@
   banner, unless `--allow-demo-tokens` says so explicitly.
 - A seed with its own tokens starts on PostgreSQL without the flag; the demo tokens then mean
   nothing, and the stub-control API answers its own admin token only.
+- Tokens given in the environment (`CSBS_STUB_TOKENS`, `CSBS_STUB_ADMIN_TOKEN`) replace the
+  seed's: of their own, the stub starts on PostgreSQL without the flag and never prints them;
+  the demo tokens given there are refused as from a seed; a malformed value is refused in one
+  line that names no token.
 - The password in the store URL never reaches the stub's output, its start-up errors or any
   `/_stub` answer, also while the database is unreachable.
 """
@@ -25,10 +29,19 @@ import pytest
 import yaml
 
 from server.cli import demo_token_problem
+from server.seeds import SeedError, parse_seed, parse_token_environment
 from server.settings import Settings
 from server.store import redacted_url
 from tools.harness.postgres import PostgresServer, StubStore, missing_reason
-from tools.harness.seeds import ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN, OTHER_TOKEN, SeedServer, write_seed
+from tools.harness.seeds import (
+    ADMIN_TOKEN,
+    DEMO_PROJECT,
+    DEMO_TOKEN,
+    OTHER_PROJECT,
+    OTHER_TOKEN,
+    SeedServer,
+    write_seed,
+)
 from tools.harness.stub_process import REPO_ROOT, StubProcess, free_port
 
 from .test_tenant_isolation import CONTROL_CALLS
@@ -221,6 +234,154 @@ def test_the_admin_api_answers_only_its_own_token_on_postgresql(
         assert http.get("/restores", headers=admin).json() == before.json()
         assert http.get("/faults", headers=admin).json() == {"faults": []}
         assert http.get("/health").status_code == 200  # the one open endpoint
+
+
+# --- tokens from the environment ----------------------------------------------------------------
+
+ENV_TENANT_TOKEN = "env-tenant-token-93d0aa"
+ENV_OTHER_TOKEN = "env-other=token-5be1"  # a token may hold "="; the project ID follows the last one
+ENV_ADMIN_TOKEN = "env-admin-token-07c4e2"
+OWN_TOKENS_ENV = {
+    "CSBS_STUB_TOKENS": f"{ENV_TENANT_TOKEN}={DEMO_PROJECT}, {ENV_OTHER_TOKEN}={OTHER_PROJECT}",
+    "CSBS_STUB_ADMIN_TOKEN": ENV_ADMIN_TOKEN,
+}
+
+
+@pytest.fixture(scope="module")
+def env_token_stub(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
+) -> Iterator[tuple[StubProcess, list[SeedServer]]]:
+    """The generated seed (the demo tokens) on PostgreSQL, its tokens replaced by the
+    environment's; two workers, so the workers get them too. No --allow-demo-tokens."""
+    root = tmp_path_factory.mktemp("env-tokens")
+    servers = write_seed(root / "seed.yaml", 4)[DEMO_PROJECT]
+    url = postgres_server.create_database("env_tokens")
+    stub = StubProcess(
+        root / "data", workers=2, seed=root / "seed.yaml", args=("--store", url), env=OWN_TOKENS_ENV
+    )
+    stub.start()
+    try:
+        yield stub, servers
+    finally:
+        stub.stop()
+
+
+def test_tokens_from_the_environment_replace_the_seeds_on_postgresql(
+    env_token_stub: tuple[StubProcess, list[SeedServer]],
+) -> None:
+    stub, servers = env_token_stub
+    path = f"{stub.base_url}/v1/{DEMO_PROJECT}/restores"
+    with httpx.Client(timeout=30) as http:
+        # Several requests, so both workers answer some of them.
+        for token in (DEMO_TOKEN, OTHER_TOKEN, ADMIN_TOKEN, ENV_ADMIN_TOKEN) * 2:
+            refused = http.post(path, json=servers[0].create_body(), headers={"X-Auth-Token": token})
+            assert refused.status_code == 401, (token, refused.text)
+        other = http.post(path, json=servers[0].create_body(), headers={"X-Auth-Token": ENV_OTHER_TOKEN})
+        assert other.status_code == 403, other.text  # a token of the other project
+        for server in servers[:2]:
+            accepted = http.post(path, json=server.create_body(), headers={"X-Auth-Token": ENV_TENANT_TOKEN})
+            assert accepted.status_code == 200, accepted.text
+        control = f"{stub.base_url}/_stub"
+        assert http.get(f"{control}/faults", headers={"X-Admin-Token": ADMIN_TOKEN}).status_code == 401
+        reset = http.post(f"{control}/reset", headers={"X-Admin-Token": ENV_ADMIN_TOKEN})
+        assert reset.status_code == 200, reset.text
+        assert reset.json()["tenant_tokens"] == 2
+        # The seed the reset goes back to is the one with the environment's tokens.
+        again = http.post(path, json=servers[0].create_body(), headers={"X-Auth-Token": ENV_TENANT_TOKEN})
+        assert again.status_code == 200, again.text
+        assert (
+            http.post(path, json=servers[1].create_body(), headers={"X-Auth-Token": DEMO_TOKEN}).status_code
+            == 401
+        )
+    output = stub_output(stub)
+    assert "<CSBS_STUB_TOKENS>" in output and "<CSBS_STUB_ADMIN_TOKEN>" in output, output[-2000:]
+    for token in (ENV_TENANT_TOKEN, ENV_OTHER_TOKEN, ENV_ADMIN_TOKEN):
+        assert token not in output, "tokens from the environment are never printed"
+    assert "refusing" not in output
+
+
+@pytest.mark.parametrize(
+    ("env", "refused"),
+    [
+        ({"CSBS_STUB_ADMIN_TOKEN": ENV_ADMIN_TOKEN}, [DEMO_TOKEN, OTHER_TOKEN]),
+        ({"CSBS_STUB_TOKENS": f"{ENV_TENANT_TOKEN}={DEMO_PROJECT}"}, [ADMIN_TOKEN]),
+        ({**OWN_TOKENS_ENV, "CSBS_STUB_TOKENS": f"{DEMO_TOKEN}={DEMO_PROJECT}"}, [DEMO_TOKEN]),
+        ({**OWN_TOKENS_ENV, "CSBS_STUB_ADMIN_TOKEN": f"{ENV_ADMIN_TOKEN},{ADMIN_TOKEN}"}, [ADMIN_TOKEN]),
+    ],
+    ids=["admin-only", "tenants-only", "demo-tenant-token", "demo-admin-token"],
+)
+def test_demo_tokens_are_refused_whether_from_the_seed_or_the_environment(
+    tmp_path: Path, env: dict[str, str], refused: list[str]
+) -> None:
+    line = assert_refused_in_one_line(
+        run_stub("--host", "0.0.0.0", "--data-dir", str(tmp_path / "data"), env=env), *refused
+    )
+    assert "CSBS_STUB_TOKENS" in line and "CSBS_STUB_ADMIN_TOKEN" in line, line
+    for token in (ENV_TENANT_TOKEN, ENV_ADMIN_TOKEN):
+        assert token not in line, line
+
+
+def test_the_check_passes_tokens_of_ones_own_from_the_environment() -> None:
+    """The demo-token check sees the environment's tokens in place of the seed's (not started
+    on a non-loopback address here: the tests listen on loopback only)."""
+    tenant, admin = parse_token_environment(OWN_TOKENS_ENV)
+    assert tenant == ((ENV_TENANT_TOKEN, DEMO_PROJECT), (ENV_OTHER_TOKEN, OTHER_PROJECT))
+    own = Settings(data_dir=Path("/nonexistent"), tenant_tokens=tenant, admin_tokens=admin)
+    assert demo_token_problem(own, "0.0.0.0", allow=False) is None
+    shared = Settings(store_url="postgresql://stub@db.example/stub", tenant_tokens=tenant, admin_tokens=admin)
+    assert demo_token_problem(shared, "127.0.0.1", allow=False) is None
+    half = Settings(data_dir=Path("/nonexistent"), admin_tokens=admin)
+    assert demo_token_problem(half, "0.0.0.0", allow=False) is not None
+    assert ENV_ADMIN_TOKEN not in repr(own) and ENV_TENANT_TOKEN not in repr(own)
+
+
+SECRET = "secret-token-4a7f19"
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"CSBS_STUB_TOKENS": SECRET}, "CSBS_STUB_TOKENS: entry 1 is not token=project_id"),
+        (
+            {"CSBS_STUB_TOKENS": f"{ENV_TENANT_TOKEN}={DEMO_PROJECT},{SECRET}=x"},
+            "entry 2 names no project ID",
+        ),
+        (
+            {"CSBS_STUB_TOKENS": f"{SECRET}={DEMO_PROJECT},{SECRET}={OTHER_PROJECT}"},
+            "entry 2 repeats the token",
+        ),
+        ({"CSBS_STUB_TOKENS": f"{SECRET}={'0' * 32}"}, "entry 1 names a project the seed does not have"),
+        ({"CSBS_STUB_ADMIN_TOKEN": f"{SECRET},,other"}, "CSBS_STUB_ADMIN_TOKEN: an empty token"),
+        (
+            {"CSBS_STUB_TOKENS": f"{SECRET}={DEMO_PROJECT}", "CSBS_STUB_ADMIN_TOKEN": SECRET},
+            "a token is both in CSBS_STUB_TOKENS and in CSBS_STUB_ADMIN_TOKEN",
+        ),
+        ({"CSBS_STUB_TOKENS": f"{ADMIN_TOKEN}={DEMO_PROJECT}"}, "repeats a token used before"),
+    ],
+    ids=["no-project", "bad-project", "twice", "unknown-project", "empty-admin", "both", "seed-admin"],
+)
+def test_malformed_tokens_in_the_environment_are_refused_without_naming_them(
+    tmp_path: Path, env: dict[str, str], problem: str
+) -> None:
+    url = f"postgresql://stub:{CANARY_PASSWORD}@127.0.0.1:{free_port()}/stub"
+    result = run_stub("--store", url, "--data-dir", str(tmp_path / "data"), env=env)
+    assert result.returncode in (1, 2), (result.returncode, result.stderr[-2000:])
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cannot start the stub: "), result.stderr
+    assert problem in lines[0], lines[0]
+    for secret in (SECRET, ENV_TENANT_TOKEN, ADMIN_TOKEN, CANARY_PASSWORD):
+        assert secret not in result.stderr, result.stderr
+
+
+def test_seed_errors_name_a_repeated_token_by_its_place_not_its_value() -> None:
+    document = {"admin_tokens": [SECRET], "projects": [{"project_id": DEMO_PROJECT, "tokens": [SECRET]}]}
+    with pytest.raises(SeedError) as raised:
+        parse_seed(document)
+    assert "projects[0].tokens[0]" in str(raised.value) and SECRET not in str(raised.value)
+    with pytest.raises(SeedError) as raised:
+        parse_seed({"admin_tokens": [SECRET, SECRET], "projects": []})
+    assert "admin_tokens[1]" in str(raised.value) and SECRET not in str(raised.value)
 
 
 # --- the database password ----------------------------------------------------------------------

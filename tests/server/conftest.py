@@ -18,7 +18,6 @@ import pytest
 from stub_helpers import InProcessStub, SocketStub, StubApi
 
 from server.app import StubApp, create_app, prepare
-from server.seeds import load_seed_file
 from server.settings import Settings
 from server.store import open_store
 from tests.stub_process import StubServer
@@ -49,9 +48,9 @@ def make_stub(
         if "store_url" in settings:
             # A PostgreSQL store belongs to the loop that serves the app: opened on the stub's.
             config = Settings(**settings)
-            store = open_store(config.store, journal_keep=config.journal_limit)
+            store = open_store(config.store, journal_keep=config.journal_limit, timeout=config.store_timeout)
             stub = InProcessStub(create_app(config, store=store))
-            stub.run(prepare(store, load_seed_file(config.seed_path), config))
+            stub.run(prepare(store, config.load_seed(), config))
         elif "data_dir" in settings:
             stub = InProcessStub(create_app(Settings(**settings)))
         else:
@@ -126,7 +125,8 @@ def _stub_api(
         yield make_stub()
         return
     live = request.getfixturevalue(live_fixtures[request.param])
-    client = SocketStub(live.base_url, LIVE_RESTORE_SECONDS)
+    kind = "postgresql" if request.param.endswith("postgresql") else "sqlite"
+    client = SocketStub(live.base_url, LIVE_RESTORE_SECONDS, kind)
     client.reset()
     try:
         yield client

@@ -113,6 +113,8 @@ class StubApi:
     """What a test needs from a stub, whether in process or over a socket."""
 
     restore_seconds: float
+    store_kind: str
+    """Which database holds its state: `sqlite` or `postgresql`."""
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         raise NotImplementedError
@@ -158,6 +160,7 @@ class InProcessStub(StubApi):
         self.app = app
         self.owns_app = owns_app
         self.restore_seconds = app.runtime.settings.restore_seconds
+        self.store_kind = app.store.kind
         self.loop = asyncio.new_event_loop()
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://stub.test")
 
@@ -178,9 +181,10 @@ class InProcessStub(StubApi):
 class SocketStub(StubApi):
     """HTTP over loopback to a `python -m server` process."""
 
-    def __init__(self, base_url: str, restore_seconds: float) -> None:
+    def __init__(self, base_url: str, restore_seconds: float, store_kind: str = "sqlite") -> None:
         self.base_url = base_url
         self.restore_seconds = restore_seconds
+        self.store_kind = store_kind
         self.client = httpx.Client(base_url=base_url, timeout=TIMEOUT_S)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

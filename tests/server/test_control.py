@@ -1,10 +1,12 @@
-"""The stub-control API under /_stub: admin token, restores, backups, journal, seed, faults."""
+"""The stub-control API under /_stub: admin token, restores, backups, journal, seed, faults;
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import base64
 import json
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +27,15 @@ from stub_helpers import (
 )
 
 from server.faults import DroppedConnection
+from server.openapi import parse_yaml
+from server.settings import DEFAULT_SEED
+
+
+@pytest.fixture
+def api(store_api: StubApi) -> StubApi:
+    """Every test of the control API runs on SQLite and on PostgreSQL (conftest.py)."""
+    return store_api
+
 
 CONTROL_PATHS = [
     ("GET", "/restores"),
@@ -56,7 +67,7 @@ def test_health_needs_no_token(api: StubApi) -> None:
     answer = api.control("GET", "/health", token=None)
     assert answer.status_code == 200
     # It also says which database holds the state, and that it answers (a balancer's check).
-    assert answer.json() == {"status": "ok", "store": {"kind": "sqlite", "reachable": True}}
+    assert answer.json() == {"status": "ok", "store": {"kind": api.store_kind, "reachable": True}}
 
 
 def test_list_and_read_restores_with_their_state(api: StubApi) -> None:
@@ -136,6 +147,24 @@ def test_journal_records_contract_requests_with_bodies_and_no_credentials(api: S
     assert api.control("GET", "/journal").json()["entries"] == []
 
 
+def test_journal_keeps_a_body_and_a_path_with_nul_characters_as_received(api: StubApi) -> None:
+    """U+0000 is valid UTF-8 and a decoded path may hold it (PostgreSQL's text cannot)."""
+    api.control("DELETE", "/journal")
+    body = '{"restore": "\x00"}'
+    refused = api.create(content=body.encode(), headers={"Content-Type": "application/json"})
+    assert_error(refused, 400, "CSBS.9001")
+    sent = json.dumps(document_request())
+    json_body = {"content": sent.encode(), "headers": {"Content-Type": "application/json"}}
+    assert_error(api.create(project="ab%00cd", **json_body), 400, "CSBS.9001")
+    assert api.create(**json_body).status_code == 200
+    entries = api.control("GET", "/journal").json()["entries"]
+    assert [(e["path"], e["body"], e["body_encoding"]) for e in entries[:2]] == [
+        (RESTORES_PATH, body, "utf-8"),
+        ("/v1/ab\x00cd/restores", sent, "utf-8"),
+    ]
+    assert [e["status"] for e in entries] == [400, 400, 200]
+
+
 def test_journal_request_id_matches_the_answer(api: StubApi) -> None:
     api.control("DELETE", "/journal")
     answer = api.create(document_request(), token=None)
@@ -181,6 +210,24 @@ def test_load_seed_replaces_tokens_and_backups_and_reset_restores_the_startup_se
     reset = api.control("POST", "/reset", token="new-admin")
     assert reset.json() == {"projects": 2, "tenant_tokens": 2, "backups": 15}
     assert api.create(document_request()).status_code == 200
+
+
+def test_a_seed_keeps_its_strings_exactly(api: StubApi) -> None:
+    """Names and reasons are free text: U+0000 and U+FFFF included (PostgreSQL's text holds
+    neither as such)."""
+    odd = "name \x00 \uffff0 \\0 end"
+    seed: dict[str, Any] = parse_yaml(DEFAULT_SEED.read_text(encoding="utf-8"))
+    project = next(p for p in seed["projects"] if p["project_id"] == DEMO_PROJECT)
+    backup = next(b for b in project["backups"] if b["id"] == DOC_ITEM)
+    backup.update(name=odd, restore_outcome="fail", fail_reason=odd)
+    loaded = api.control("PUT", "/seed", json=seed)
+    assert loaded.status_code == 200, loaded.text
+    shown = api.control("GET", "/backups", params={"project_id": DEMO_PROJECT}).json()["backups"]
+    assert next(b["name"] for b in shown if b["id"] == DOC_ITEM) == odd
+    created = api.create(document_request()).json()["restore"]
+    time.sleep(api.restore_seconds + 0.3)
+    assert list(api.stored(created["id"])["resources_reason"].values()) == [odd]
+    api.control("POST", "/reset")
 
 
 @pytest.mark.parametrize(

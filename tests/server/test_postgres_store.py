@@ -7,14 +7,24 @@ Each test gets a fresh database on the session's cluster (`postgres_server`), an
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
-from stub_helpers import due_plan, journal_row
+from stub_helpers import (
+    FAILING_CHECKPOINT,
+    InProcessStub,
+    assert_error,
+    document_request,
+    due_plan,
+    journal_row,
+    request_for,
+)
 
 from server.seeds import load_seed_file
 from server.settings import DEFAULT_SEED
@@ -159,6 +169,45 @@ def test_creates_queued_together_share_one_transaction(database: str) -> None:
     assert _scalar(database, "SELECT COUNT(DISTINCT xmin::text) FROM restores") == 1
 
 
+def test_text_with_nul_characters_is_stored_as_sqlite_stores_it(database: str) -> None:
+    """PostgreSQL's text type cannot hold U+0000, which valid UTF-8 bodies, decoded paths and
+    seed strings may carry: the store keeps them anyway, and a journal entry holding one does
+    not fail the creates committed with it."""
+    odd = "a\x00b \uffff\uffff0 \\0"
+    seed = load_seed_file(DEFAULT_SEED)
+    backup = dataclasses.replace(seed.backups[0], name=odd, fail_reason=odd)
+    seed = dataclasses.replace(seed, backups=(backup, *seed.backups[1:]), digest="odd")
+
+    async def scenario() -> tuple[list[CreateOutcome], list[str], str, str]:
+        store = PostgresStore(database)
+        await store.open()
+        try:
+            await store.ensure_seeded(seed)
+            row = dataclasses.replace(journal_row("odd", store.snapshot.generation), body=odd, path=odd)
+            store.journal(row)
+            plan = dataclasses.replace(due_plan(store, 0), outcome="fail", fail_reason=odd)
+            outcomes = [await store.create(plan)]
+            entries = await store.list_journal(10, 0)
+            backups = await store.list_backups(None)
+            stored = await store.get_restore("r0")
+        finally:
+            await store.close()
+        assert stored is not None
+        named = next(b for b in backups if b.id == backup.id)
+        return outcomes, [entries[0]["body"], entries[0]["path"]], named.name, _fail_reason(stored)
+
+    outcomes, journaled, name, reason = asyncio.run(scenario())
+    assert outcomes == [CreateOutcome.CREATED]
+    assert journaled == [odd, odd]
+    assert name == odd
+    assert reason == odd
+
+
+def _fail_reason(stored: Any) -> str:
+    """The reason a finished, failed restore reports for its server."""
+    return str(next(iter(stored.document["resources_reason"].values())))
+
+
 def test_an_unreachable_database_leaves_no_unretrieved_failure_behind() -> None:
     """A caller that gives up at its deadline lets go of the shared read (asyncio.shield); the
     read's failure must still count as seen, or asyncio logs "Future exception was never
@@ -188,3 +237,25 @@ def test_an_unreachable_database_leaves_no_unretrieved_failure_behind() -> None:
 
     assert len(asyncio.run(scenario())) == 3
     assert reported == [], reported
+
+
+def test_the_settings_store_timeout_bounds_each_wait_for_the_database(
+    make_stub: Callable[..., InProcessStub], database: str
+) -> None:
+    """`Settings.store_timeout` reaches the store: with the database busy (a lock held by another
+    session) a create is answered 503 after that long, not after the default 1.5 s, and nothing
+    of it is stored."""
+    stub = make_stub(store_url=database, store_timeout=0.4)
+    assert stub.create(document_request()).status_code == 200
+    blocked = request_for(FAILING_CHECKPOINT)
+    with psycopg.connect(database) as other:
+        other.execute("LOCK TABLE stub_state IN ACCESS EXCLUSIVE MODE")
+        started = time.perf_counter()
+        answer = stub.create(blocked)
+        waited = time.perf_counter() - started
+        # The app's loop runs only during a call here: let the store meet the lock to the end
+        # (the shared read, the journal entry's commit), as a served stub does meanwhile.
+        stub.run(asyncio.sleep(0.6))
+    assert_error(answer, 503, "CSBS.9998")
+    assert 0.4 <= waited < 1.2, waited
+    assert stub.create(blocked).status_code == 200  # not stored by the 503, and served again

@@ -194,7 +194,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--servers",
         default="",
-        help="comma-separated subset of stub-<n>w, prism, ceiling-<n>w (default: all of them)",
+        help="comma-separated subset of stub-<n>w, stub-pg, proxied, prism, ceiling-<n>w and, with"
+        " --baseline, base-<n>w and base-pg (default: all of them)",
     )
     parser.add_argument("--stub-arg", action="append", default=[], help="extra argument for python -m server")
     parser.add_argument(
@@ -206,7 +207,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--baseline",
         type=Path,
         help="another checkout of the repo (e.g. a git worktree of an older commit): its stub runs"
-        " too, as base-<n>w, to measure what a change gained",
+        " too, as base-<n>w and base-pg, to measure what a change gained",
     )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports", help="folder for the JSON report")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -229,7 +230,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _server_kinds(
-    arguments: argparse.Namespace, prism_bin: Path, seed: Path, postgres: PostgresServer | None
+    arguments: argparse.Namespace, prism_bin: Path | None, seed: Path, postgres: PostgresServer | None
 ) -> list[ServerKind]:
     stub_args = ("--restore-seconds", str(RESTORE_SECONDS), *arguments.stub_arg)
     worker_counts = sorted({arguments.workers, 1}, reverse=True)
@@ -240,9 +241,23 @@ def _server_kinds(
             stub_kind(n, seed, stub_args, arguments.baseline.resolve(), "base") for n in worker_counts
         )
     if postgres is not None:
-        kinds.append(postgres_stub_kind(arguments.workers, seed, postgres.create_database, stub_args))
+        kinds.append(
+            postgres_stub_kind(arguments.workers, seed, postgres.create_database, stub_args, checkout)
+        )
+        if arguments.baseline is not None:
+            kinds.append(
+                postgres_stub_kind(
+                    arguments.workers,
+                    seed,
+                    postgres.create_database,
+                    stub_args,
+                    arguments.baseline.resolve(),
+                    "base",
+                )
+            )
     kinds.append(proxied_kind(seed, stub_args))
-    kinds.append(prism_kind(prism_bin, CONTRACT_SPEC))
+    if prism_bin is not None:
+        kinds.append(prism_kind(prism_bin, CONTRACT_SPEC))
     kinds.extend(ceiling_kind(n) for n in worker_counts)
     if arguments.servers:
         wanted = {name.strip() for name in arguments.servers.split(",") if name.strip()}
@@ -253,9 +268,15 @@ def _server_kinds(
     return kinds
 
 
+def _wanted(arguments: argparse.Namespace, *names: str) -> bool:
+    """Whether any of these servers runs (all of them run when --servers is not given)."""
+    return not arguments.servers or any(name in arguments.servers.split(",") for name in names)
+
+
 def _bench_postgres(arguments: argparse.Namespace, progress: BenchProgress) -> PostgresServer | None:
-    """A PostgreSQL server for `stub-pg`, unless it was not asked for or cannot run here."""
-    if arguments.servers and "stub-pg" not in arguments.servers.split(","):
+    """A PostgreSQL server for `stub-pg` (and `base-pg`), unless neither was asked for or it
+    cannot run here."""
+    if not _wanted(arguments, "stub-pg", "base-pg"):
         return None
     reason = missing_reason()
     if reason is not None:
@@ -376,8 +397,13 @@ def ratios(measurements: list[Measurement], all_workers: int) -> list[dict[str, 
                     else None,
                     "p99_vs_baseline": _ratio(result.p99_ms, baseline.p99_ms) if baseline else None,
                     "cpu_ms_per_request": cpu.get(server),
+                    # Against the SQLite stub of the same checkout, or of this one when that did not run.
                     "rps_vs_sqlite_stub": _ratio(result.requests_per_s, direct_stub.requests_per_s)
-                    if server == "stub-pg" and (direct_stub := same.get(f"stub-{all_workers}w"))
+                    if server in ("stub-pg", "base-pg")
+                    and (
+                        direct_stub := same.get(f"{server[:4]}-{all_workers}w")
+                        or same.get(f"stub-{all_workers}w")
+                    )
                     else None,
                     # What the validating proxy adds to the stub it fronts (same round).
                     "p99_added_by_proxy_ms": round(result.p99_ms - direct.p99_ms, 3)
@@ -412,7 +438,7 @@ def targets(ratio_rows: list[dict[str, Any]], all_workers: int) -> list[dict[str
     return checks
 
 
-def _versions(wrk: str, prism_bin: Path) -> dict[str, str]:
+def _versions(wrk: str, prism_bin: Path | None) -> dict[str, str]:
     def output(command: list[str]) -> str:
         try:
             completed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
@@ -426,7 +452,7 @@ def _versions(wrk: str, prism_bin: Path) -> dict[str, str]:
         "connexion": metadata.version("connexion"),
         "uvicorn": metadata.version("uvicorn"),
         "jsonschema-rs": metadata.version("jsonschema-rs"),
-        "prism": output([str(prism_bin), "--version"]),
+        "prism": output([str(prism_bin), "--version"]) if prism_bin else "not run",
         "wrk": output([wrk, "--version"]),
     }
 
@@ -495,7 +521,8 @@ def _write_report(out_dir: Path, report: dict[str, Any]) -> Path:
 def main(argv: list[str] | None = None) -> int:
     arguments = _arguments(argv)
     wrk = install.ensure_wrk()
-    prism_bin = install.ensure_prism()
+    # Prism is installed (npm) only for a run that includes it.
+    prism_bin = install.ensure_prism() if _wanted(arguments, PRISM) else None
     load_names = [name.strip() for name in arguments.loads.split(",") if name.strip()]
     with progress_bus(interval=arguments.progress_interval) as bus:
         progress = BenchProgress(bus, arguments.rounds)
@@ -560,7 +587,11 @@ class BenchRun:
 
 
 def _run(
-    arguments: argparse.Namespace, wrk: str, prism_bin: Path, load_names: list[str], progress: BenchProgress
+    arguments: argparse.Namespace,
+    wrk: str,
+    prism_bin: Path | None,
+    load_names: list[str],
+    progress: BenchProgress,
 ) -> BenchRun:
     """The rounds, then the store cost and the creates profile: everything that takes time."""
     with tempfile.TemporaryDirectory(prefix="bench-") as work, ExitStack() as stack:

@@ -177,22 +177,29 @@ def stub_kind(
 
 
 def postgres_stub_kind(
-    workers: int, seed_path: Path, database: Callable[[], str], extra_args: tuple[str, ...] = ()
+    workers: int,
+    seed_path: Path,
+    database: Callable[[], str],
+    extra_args: tuple[str, ...] = (),
+    checkout: Path | None = None,
+    prefix: str = "stub",
 ) -> ServerKind:
     """The stub with `workers` workers on a PostgreSQL database; `database()` gives the URL of a
-    fresh, empty database for each run."""
+    fresh, empty database for each run. Started in `checkout` when given; named `<prefix>-pg`."""
 
     def command(port: int, scratch: Path) -> list[str]:
         url = database()
         args = (*extra_args, "--store", url, "--allow-demo-tokens")
         return stub_command(port, scratch, workers=workers, seed=seed_path, args=args)
 
+    where = "" if checkout is None else f" as checked out in {checkout}"
     return ServerKind(
-        name="stub-pg",
-        description=f"the stub, `python -m server --workers {workers} --store postgresql://...` on a"
-        " PostgreSQL server of its own (Debian's package, fsync on)",
+        name=f"{prefix}-pg",
+        description=f"the stub{where}, `python -m server --workers {workers} --store postgresql://...`"
+        " on a PostgreSQL server of its own (Debian's package, fsync on)",
         command=command,
         workers=workers,
+        cwd=checkout,
     )
 
 

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -87,9 +87,11 @@ class StubProcess:
         port: int | None = None,
         ready_timeout: float = READY_TIMEOUT_S,
         start_attempts: int = 1,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         """`start_attempts` > 1: when a start fails (another process may have taken the port
-        between `free_port()` and the stub binding it), try again on a new port."""
+        between `free_port()` and the stub binding it), try again on a new port. `env`: variables
+        added to the stub's environment."""
         self.data_dir = data_dir
         self.workers = workers
         self.seed = seed
@@ -98,6 +100,7 @@ class StubProcess:
         self.port = port or free_port()
         self.ready_timeout = ready_timeout
         self.start_attempts = max(1, start_attempts)
+        self.env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -137,7 +140,7 @@ class StubProcess:
             self.process = subprocess.Popen(
                 command,
                 cwd=LAUNCH_DIR,
-                env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
