@@ -189,7 +189,7 @@ def _replace_seed(seed: Seed, *, clear_state: bool) -> Transaction[int]:
 # --- creates and their lifecycle ----------------------------------------------------------------
 
 
-def _settle_due(dialect: Dialect, now: float, fetch: Fetch = "rowcount") -> Query:
+def _settle_due(dialect: Dialect, now: float) -> Query:
     """Finish every restore whose deadline has passed: its status becomes its outcome. Each row
     is finished once; with replicas, rows another one is settling are skipped, not waited for."""
     if dialect.row_locks:
@@ -197,13 +197,13 @@ def _settle_due(dialect: Dialect, now: float, fetch: Fetch = "rowcount") -> Quer
             "UPDATE restores SET status = outcome, updated_at = ? WHERE seq IN (SELECT seq FROM restores"
             " WHERE status = 'in_progress' AND finish_at <= ? FOR UPDATE SKIP LOCKED)",
             (now, now),
-            fetch=fetch,
+            fetch="rowcount",
         )
     return Query(
         "UPDATE restores SET status = outcome, updated_at = ?"
         " WHERE status = 'in_progress' AND finish_at <= ?",
         (now, now),
-        fetch=fetch,
+        fetch="rowcount",
     )
 
 
@@ -233,9 +233,8 @@ def commit(
     outcomes = [CreateOutcome.STALE] * len(plans)
     current = [index for index, plan in enumerate(plans) if plan.generation == generation]
     if current:
-        # Restores that came due no longer block their server or backup. Its count is not
-        # needed, so a pipelining driver sends it with the insert, in one round trip.
-        yield _settle_due(dialect, now, fetch="none")
+        # Restores that came due no longer block their server or backup.
+        yield _settle_due(dialect, now)
     inserting = [index for index in current if plans[index].document is not None]
     if inserting:
         restores = [_restore_values(plans[index]) for index in inserting]
