@@ -9,41 +9,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import textwrap
 import zipfile
 from email.parser import Parser
 from pathlib import Path
 
 import pytest
-from client_spec import CLIENT_DIR, REPO_ROOT, contract, example_value
+from client_spec import CLIENT_DIR, contract, example_value
 
-PIP_TIMEOUT_S = 240
-
-
-def build_wheel(source: Path, wheel_dir: Path) -> Path:
-    """Build the client at `source` into `wheel_dir` offline; return the wheel's path."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-build-isolation",
-            "--no-deps",
-            "--no-index",
-            "--wheel-dir",
-            str(wheel_dir),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=PIP_TIMEOUT_S,
-    )
-    (wheel,) = wheel_dir.glob("*.whl")
-    return wheel
+from tests.wheels import build_wheel, new_venv_with
 
 
 @pytest.fixture(scope="module")
@@ -86,29 +60,7 @@ def test_the_wheel_is_byte_identical_when_rebuilt(wheel: Path, tmp_path: Path) -
 @pytest.mark.slow
 def test_the_wheel_installs_into_a_fresh_virtualenv_and_works(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
-    python = venv / "bin" / "python"
-    install = subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-            "--constraint",
-            str(REPO_ROOT / "requirements.lock"),
-            "--find-links",
-            str(wheel.parent),
-            "csbs-restore-client",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=PIP_TIMEOUT_S,
-        check=False,
-    )
-    assert install.returncode == 0, install.stdout + install.stderr
+    python = new_venv_with(venv, "csbs-restore-client", find_links=wheel.parent)
 
     # Run outside the repository so only the installed copy can be imported.
     probe = textwrap.dedent(

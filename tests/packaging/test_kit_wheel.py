@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -22,11 +21,11 @@ import httpx
 import pytest
 import yaml
 
+from tests.wheels import build_wheel, new_venv_with
 from tools.harness.seeds import DEMO_PROJECT, DEMO_TOKEN
 from tools.harness.stub_process import HEALTH_PATH, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PIP_TIMEOUT_S = 600
 COMMANDS = ("csbs-stub", "csbs-contract", "csbs-breaking", "csbs-lint")
 # What setup.py reads; the copy leaves out tests, the client, caches and reports on purpose.
 BUILD_INPUTS = ("setup.py", "pyproject.toml", "README.md", "server", "tools", "openapi", "generated")
@@ -55,30 +54,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copytree(origin, source / name, ignore=NOT_BUILD_INPUTS)
         else:
             shutil.copy2(origin, source / name)
-    wheels = tmp_path_factory.mktemp("kit-wheels")
-    built = run(
-        [
-            sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-            "--no-build-isolation", "--no-deps", "--no-index", "--wheel-dir", str(wheels), str(source),
-        ],
-        cwd=source,
-        timeout=PIP_TIMEOUT_S,
-    )  # fmt: skip
-    assert built.returncode == 0, built.stderr
-    (path,) = wheels.glob("*.whl")
-    return path
+    return build_wheel(source, tmp_path_factory.mktemp("kit-wheels"))
 
 
 @pytest.fixture(scope="module")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin/ folder of a fresh virtualenv holding the wheel and its declared dependencies."""
-    venv = tmp_path_factory.mktemp("kit-venv") / "venv"
-    made = run([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent)
-    assert made.returncode == 0, made.stderr
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    done = run([*pip, "-c", str(REPO_ROOT / "requirements.lock"), str(wheel)], venv.parent, PIP_TIMEOUT_S)
-    assert done.returncode == 0, done.stderr
-    return venv / "bin"
+    return new_venv_with(tmp_path_factory.mktemp("kit-venv") / "venv", str(wheel)).parent
 
 
 @pytest.fixture(scope="module")
