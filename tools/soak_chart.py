@@ -7,10 +7,8 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import itertools
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from tools.harness.charts import render_svg
+from tools.harness.charts import redraw_command, render_svg, write_beside
 from tools.soak import SoakReport
 
 KILL_COLOUR = "#c0392b"
@@ -91,18 +89,17 @@ def _passed(report: Mapping[str, Any]) -> bool:
 
 def write_soak_chart(report_path: Path) -> Path:
     """Draw the chart of the report at `report_path` beside it, as `<same name>.svg`."""
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    out = report_path.with_suffix(".svg")
-    out.write_text(soak_chart_svg(report), encoding="utf-8")
-    return out
+    return write_beside(report_path, soak_chart_svg)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.soak_chart", description=__doc__.split("\n\n")[0])
-    parser.add_argument("report", type=Path, nargs="+", help="a soak report (JSON)")
-    for path in parser.parse_args(argv).report:
-        print(write_soak_chart(path))
-    return 0
+    return redraw_command(
+        argv,
+        prog="python -m tools.soak_chart",
+        description=__doc__.split("\n\n")[0],
+        kind="soak",
+        write=write_soak_chart,
+    )
 
 
 if __name__ == "__main__":

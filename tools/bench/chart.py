@@ -11,8 +11,6 @@ them: ratios are only ever taken within one round (tools/bench/compare.py).
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -22,7 +20,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from tools.harness.charts import render_svg
+from tools.harness.charts import redraw_command, render_svg, write_beside
 
 ROUND_COLOURS = ("#2471a3", "#85c1e9", "#1e8449", "#82e0aa", "#b9770e", "#f8c471")
 ROW_HEIGHT_IN = 3.4
@@ -152,18 +150,17 @@ def bench_chart_svg(report: Mapping[str, Any]) -> str:
 
 def write_bench_chart(report_path: Path, out: Path | None = None) -> Path:
     """Draw the chart of the report at `report_path`, by default beside it as `<same name>.svg`."""
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    out = out or report_path.with_suffix(".svg")
-    out.write_text(bench_chart_svg(report), encoding="utf-8")
-    return out
+    return write_beside(report_path, bench_chart_svg, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench.chart", description=__doc__.split("\n\n")[0])
-    parser.add_argument("report", type=Path, nargs="+", help="a bench report (JSON)")
-    for path in parser.parse_args(argv).report:
-        print(write_bench_chart(path))
-    return 0
+    return redraw_command(
+        argv,
+        prog="python -m tools.bench.chart",
+        description=__doc__.split("\n\n")[0],
+        kind="bench",
+        write=write_bench_chart,
+    )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,11 @@ Agg canvas without pyplot: no GUI backend and no global figure state.
 
 from __future__ import annotations
 
+import argparse
 import io
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -39,3 +42,22 @@ def render_svg(draw: Callable[[Figure], None], size: tuple[float, float]) -> str
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
+
+
+def write_beside(report_path: Path, to_svg: Callable[[dict[str, Any]], str], out: Path | None = None) -> Path:
+    """Draw the chart of the JSON report at `report_path`, by default beside it as `<same name>.svg`."""
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    target = out or report_path.with_suffix(".svg")
+    target.write_text(to_svg(report), encoding="utf-8")
+    return target
+
+
+def redraw_command(
+    argv: Sequence[str] | None, *, prog: str, description: str, kind: str, write: Callable[[Path], Path]
+) -> int:
+    """`python -m ... REPORT...`: re-draw the chart beside each report, printing where it went."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("report", type=Path, nargs="+", help=f"a {kind} report (JSON)")
+    for path in parser.parse_args(argv).report:
+        print(write(path))
+    return 0
