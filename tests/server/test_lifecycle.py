@@ -30,7 +30,7 @@ from stub_helpers import (
 from server.seeds import load_seed_file
 from server.settings import DATABASE_FILE_NAME, DEFAULT_SEED
 from server.store import CreateOutcome
-from server.store.sqlite import SqliteStore
+from server.store.sqlite import BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteStore
 from server.store.transactions import Query, Transaction
 
 SERVER_KEY = f"OS::Nova::Server#{DOC_SERVER}"
@@ -232,6 +232,54 @@ def test_workers_take_turns_to_write_through_a_file_lock(tmp_path: Path) -> None
         assert _lock_is_free(lock_path)
     finally:
         store.close_now()
+
+
+def test_a_thread_copies_the_wal_into_the_database_file_not_the_commits(tmp_path: Path) -> None:
+    """Creates commit to the WAL only (the commit's own checkpoint is a far-off backstop); the
+    worker's checkpoint thread copies them into the database file, so a copy of that file alone,
+    without its WAL, already holds them."""
+    path = tmp_path / DATABASE_FILE_NAME
+    store = SqliteStore(path)
+    store.prepare_now(load_seed_file(DEFAULT_SEED))
+    assert store.connection is not None and store.checkpointer is not None
+    try:
+        backstop = store.connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert backstop == BACKSTOP_AUTOCHECKPOINT_PAGES
+
+        async def create_due() -> list[CreateOutcome]:
+            return list(await asyncio.gather(*(store.create(due_plan(store, i)) for i in range(6))))
+
+        assert asyncio.run(create_due()) == [CreateOutcome.CREATED] * 6
+        seen = store.checkpointer.checkpoints
+        deadline = time.monotonic() + 10
+        while store.checkpointer.checkpoints < seen + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.checkpointer.checkpoints >= seen + 2
+        alone = tmp_path / "alone.sqlite3"
+        alone.write_bytes(path.read_bytes())
+        copy = sqlite3.connect(alone)
+        try:
+            assert copy.execute("SELECT COUNT(*) FROM restores").fetchone()[0] == 6
+        finally:
+            copy.close()
+    finally:
+        store.close_now()
+    assert store.checkpointer is None
+
+
+def test_the_checkpoint_thread_ends_with_the_store(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / DATABASE_FILE_NAME)
+    store.open_now()
+    checkpointer = store.checkpointer
+    assert checkpointer is not None and checkpointer.is_running()
+    store.close_now()
+    assert checkpointer.is_running() is False and store.checkpointer is None
+    memory = SqliteStore(None)
+    memory.open_now()
+    try:
+        assert memory.checkpointer is None  # no WAL in memory
+    finally:
+        memory.close_now()
 
 
 def _seeded(path: Path) -> SqliteStore:

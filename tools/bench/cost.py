@@ -65,6 +65,7 @@ def measure_store_cost(creates: int = 512, concurrency: int = 32) -> StoreCost:
             raise RuntimeError("the store cost is measured on the embedded SQLite store")
         connection = store.connection
         try:
+            store.stop_checkpoints()
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             connection.execute("PRAGMA wal_autocheckpoint = 0")
             page_size = int(connection.execute("PRAGMA page_size").fetchone()[0])
