@@ -7,19 +7,17 @@ same answer on either path.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from . import errors
+from . import errors, jsonbytes
 from .errors import StubError
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
 
 def json_bytes(value: Any) -> bytes:
-    # ASCII escapes: a value may hold lone surrogates (echoed client input), which UTF-8 cannot encode.
-    return json.dumps(value, separators=(",", ":")).encode("ascii")
+    return jsonbytes.dumps(value)
 
 
 def headers_of(payload: bytes, extra: Mapping[str, str] | None = None) -> list[tuple[bytes, bytes]]:

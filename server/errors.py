@@ -6,9 +6,9 @@ gateway would produce), `application/json`, never connexion's problem+json.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from . import jsonbytes
 from .settings import CONTROL_PREFIX
 
 JSON_MEDIA_TYPE = "application/json"
@@ -169,5 +169,4 @@ def store_unavailable(path: str) -> StubError:
 
 
 def encode(error: StubError, request_id: str) -> bytes:
-    # ASCII escapes: a message may quote client input holding lone surrogates, which UTF-8 cannot encode.
-    return json.dumps(error.body(request_id), separators=(",", ":")).encode("ascii")
+    return jsonbytes.dumps(error.body(request_id))

@@ -20,13 +20,12 @@ A field sent as null is treated as omitted (the contract makes every optional fi
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from . import errors, runtime, simulation
+from . import errors, jsonbytes, runtime, simulation
 from .errors import StubError
 from .seeds import Backup
 from .store import CreateOutcome, CreatePlan, SeedSnapshot
@@ -185,7 +184,7 @@ def plan_create(
         "restore_target": restore_request.get("restore_target"),
         "status": "in_progress",
     }
-    plan.document_json = json.dumps(plan.document, separators=(",", ":"))
+    plan.document_json = jsonbytes.dumps_text(plan.document)
     return plan
 
 
@@ -226,7 +225,7 @@ async def _create(
         outcome = await stub.store.create(plan)
         if outcome is CreateOutcome.CREATED:
             # Verified above; the bytes are those `answers.json_bytes` would make of it.
-            return 200, ('{"restore":' + plan.document_json + "}").encode("ascii")
+            return 200, ('{"restore":' + plan.document_json + "}").encode("utf-8")
         if outcome is CreateOutcome.SERVER_RESTORING:
             raise StubError(400, errors.SERVER_RESTORING, f"The server {plan.server_id} is restoring.")
         if outcome is CreateOutcome.BACKUP_RESTORING:

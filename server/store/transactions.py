@@ -14,6 +14,7 @@ from collections.abc import Generator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, TypeVar
 
+from .. import jsonbytes
 from ..seeds import Backup, Seed, VolumeBackup
 from .model import (
     IN_PROGRESS,
@@ -288,7 +289,7 @@ def _restore_values(plan: CreatePlan) -> tuple[Any, ...]:
         plan.finish_at,
         plan.created_at,
         plan.created_at,
-        plan.document_json or json.dumps(document, separators=(",", ":")),
+        plan.document_json or jsonbytes.dumps_text(document),
     )
 
 
@@ -303,7 +304,7 @@ def _write_journal(
             r.method,
             r.path,
             r.query,
-            json.dumps(r.headers),
+            jsonbytes.dumps_text(r.headers),
             r.body,
             r.body_encoding,
             r.status,
@@ -398,7 +399,7 @@ def import_restores(dialect: Dialect, restores: Sequence[StoredRestore]) -> Tran
                 r.finish_at,
                 r.created_at,
                 r.updated_at,
-                json.dumps(r.document, separators=(",", ":")),
+                jsonbytes.dumps_text(r.document),
             )
             for r in restores
         ],
