@@ -100,14 +100,24 @@ def settings_from_env() -> Settings:
     return Settings(**raw)
 
 
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
 def freeze_startup_heap() -> None:
     """Move everything allocated while building the app (specs, schemas, routes: tens of
     thousands of objects that live as long as the process) out of the garbage collector's
     sight, so its full collections during requests no longer walk them: each cost tens of
     milliseconds of CPU and of latency for every request waiting meanwhile. Once per worker
-    process, after the app is built; objects made later are collected as usual."""
+    process, after the app is built; objects made later are collected as usual.
+
+    The youngest generation is collected every `YOUNG_COLLECTION_THRESHOLD` allocations instead
+    of Python's 700: a create allocates a few hundred objects that reference counting frees,
+    yet each young collection walks every object still alive (the requests in flight), about
+    3 % of a create's instructions (callgrind, gc_collect_main)."""
     gc.collect()
     gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
 
 
 def app_from_env() -> Any:

@@ -18,7 +18,7 @@ has no hook for these behaviours; `tests/reliability/` holds it to its promise.
 from __future__ import annotations
 
 import asyncio
-import uuid
+import secrets
 from typing import Any, ClassVar, cast
 
 import uvicorn
@@ -40,7 +40,7 @@ UVICORN_REFUSAL_BODY = b"\r\n\r\nInvalid HTTP request received."
 
 def refusal_bytes(error: StubError) -> bytes:
     """A whole HTTP/1.1 answer that refuses a request the app never saw, and closes."""
-    request_id = uuid.uuid4().hex
+    request_id = secrets.token_hex(16)
     body = errors.encode(error, request_id)
     head = (
         b"HTTP/1.1 400 Bad Request\r\n"

@@ -14,8 +14,8 @@ connexion untouched, before anything about it was decided.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-import uuid
 from collections.abc import MutableMapping
 from itertools import chain
 from typing import Any
@@ -101,7 +101,7 @@ class Envelope:
             return
         path: str = scope["path"]
         state = RequestState(
-            request_id=uuid.uuid4().hex,
+            request_id=secrets.token_hex(16),
             method=scope["method"],
             path=path,
             headers=scope["headers"],

@@ -190,3 +190,19 @@ def test_bad_arguments_fail_with_a_clear_message(tmp_path: Path) -> None:
         assert done.returncode != 0
         assert message in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_a_worker_freezes_its_startup_heap_and_collects_young_objects_less_often() -> None:
+    """In a fresh interpreter (the test process keeps its own collector settings)."""
+    probe = (
+        "import gc, json; from server.cli import YOUNG_COLLECTION_THRESHOLD, freeze_startup_heap;"
+        "before = gc.get_threshold(); freeze_startup_heap();"
+        "frozen = gc.get_freeze_count() > 0;"
+        "print(json.dumps([before, gc.get_threshold(), frozen, YOUNG_COLLECTION_THRESHOLD]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=REPO_ROOT, check=True
+    )
+    before, after, frozen, young = json.loads(done.stdout)
+    assert after == [young, before[1], before[2]] and young > before[0]
+    assert frozen
