@@ -56,10 +56,17 @@ class Dialect:
     """Rows are bound as one array per column (`unnest`): PostgreSQL then gets one statement of
     the same text for any number of rows, which the driver parses once and prepares, instead of
     a new text per batch size (or one execution per row)."""
+    byte_order: str
+    """What makes text sort by its code points, as SQLite's BINARY collation does: PostgreSQL
+    sorts by the database's locale unless told `COLLATE "C"`, so backup lists would otherwise
+    come out in another order on another server."""
+
+    def by_bytes(self, *columns: str) -> str:
+        return ", ".join(f"{column}{self.byte_order}" for column in columns)
 
 
-SQLITE = Dialect("sqlite", row_locks=False, column_arrays=False)
-POSTGRESQL = Dialect("postgresql", row_locks=True, column_arrays=True)
+SQLITE = Dialect("sqlite", row_locks=False, column_arrays=False, byte_order="")
+POSTGRESQL = Dialect("postgresql", row_locks=True, column_arrays=True, byte_order=' COLLATE "C"')
 
 Transaction = Generator[Query, Any, T]
 
@@ -98,7 +105,7 @@ def read_state(dialect: Dialect) -> Transaction[tuple[int, bool]]:
 def load_snapshot(dialect: Dialect) -> Transaction[SeedSnapshot]:
     state = yield Query("SELECT generation FROM stub_state WHERE id = 1", fetch="one")
     tokens = yield Query("SELECT token, role, project_id FROM tokens", fetch="all")
-    backups = yield Query("SELECT * FROM backups ORDER BY id", fetch="all")
+    backups = yield Query(f"SELECT * FROM backups ORDER BY {dialect.by_bytes('id')}", fetch="all")
     return SeedSnapshot.build(
         int(state["generation"]),
         {row["token"]: (row["role"], row["project_id"]) for row in tokens},
@@ -410,7 +417,7 @@ def import_restores(dialect: Dialect, restores: Sequence[StoredRestore]) -> Tran
 def list_backups(dialect: Dialect, project_id: str | None, now: float) -> Transaction[list[Backup]]:
     """The backups with their status as of now: `restoring` while a restore reads from one."""
     where, params = ("WHERE b.project_id = ?", (project_id,)) if project_id else ("", ())
-    order = "b.name, b.id" if project_id else "b.project_id, b.name, b.id"
+    order = dialect.by_bytes(*(["b.name", "b.id"] if project_id else ["b.project_id", "b.name", "b.id"]))
     rows = yield Query(
         "SELECT b.id, b.project_id, b.checkpoint_id, b.resource_id, b.resource_type, b.name,"
         " b.restore_outcome, b.fail_reason, b.volume_backups,"

@@ -28,8 +28,9 @@ from stub_helpers import (
 
 from server.seeds import load_seed_file
 from server.settings import DEFAULT_SEED
-from server.store import CreateOutcome, StoreUnavailable
+from server.store import CreateOutcome, Store, StoreUnavailable
 from server.store.postgres import PostgresStore
+from server.store.sqlite import SqliteStore
 from tools.harness.postgres import PostgresServer
 from tools.harness.stub_process import free_port
 
@@ -259,3 +260,62 @@ def test_the_settings_store_timeout_bounds_each_wait_for_the_database(
     assert_error(answer, 503, "CSBS.9998")
     assert 0.4 <= waited < 1.2, waited
     assert stub.create(blocked).status_code == 200  # not stored by the 503, and served again
+
+
+def _icu_database(server: PostgresServer) -> str:
+    """A database that sorts text by an English ICU locale ("alpha" before "Zeta"), as a shared
+    database often does; skipped where this PostgreSQL has no ICU."""
+    name = f"icu_{free_port()}"
+    try:
+        with psycopg.connect(server.url, autocommit=True) as connection:
+            connection.execute(
+                f"CREATE DATABASE {name} TEMPLATE template0 LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+            )
+    except psycopg.Error as problem:
+        pytest.skip(f"this PostgreSQL cannot create an ICU database: {problem}")
+    return server.url_of(name)
+
+
+def test_backups_are_listed_in_code_point_order_whatever_the_database_locale(
+    postgres_server: PostgresServer, tmp_path: Any
+) -> None:
+    """SQLite sorts text by code points; so must PostgreSQL, whose order otherwise follows the
+    database's locale, or one stub would list backups in another order than the other."""
+    url = _icu_database(postgres_server)
+    names = ("Zeta", "alpha", "_under", "Beta", "beta", "a-b", "ab")
+    seed = load_seed_file(DEFAULT_SEED)
+    seed = dataclasses.replace(
+        seed,
+        backups=tuple(
+            dataclasses.replace(backup, name=f"{names[index % len(names)]}")
+            for index, backup in enumerate(seed.backups)
+        ),
+        digest="renamed",
+    )
+    assert _scalar(url, "SELECT 'alpha' < 'Zeta'") is True  # the locale really orders them so
+
+    async def listed(store: Store) -> list[list[tuple[str, str, str]]]:
+        await store.ensure_seeded(seed)
+        return [
+            [(b.project_id, b.name, b.id) for b in await store.list_backups(project)]
+            for project in (None, seed.backups[0].project_id)
+        ]
+
+    async def on_postgres() -> list[list[tuple[str, str, str]]]:
+        store = PostgresStore(url)
+        await store.open()
+        try:
+            return await listed(store)
+        finally:
+            await store.close()
+
+    sqlite = SqliteStore(tmp_path / "stub.sqlite3")
+    sqlite.open_now()
+    try:
+        expected = asyncio.run(listed(sqlite))
+    finally:
+        sqlite.close_now()
+    everything, one_project = asyncio.run(on_postgres())
+    assert [everything, one_project] == expected
+    assert everything == sorted(everything) and one_project == sorted(one_project)
+    assert len({name for _, name, _ in everything}) > 3
