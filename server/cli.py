@@ -101,6 +101,8 @@ def settings_from_env() -> Settings:
 
 
 YOUNG_COLLECTION_THRESHOLD = 10_000
+MIN_STORE_TIMEOUT_S = 0.05
+MAX_STORE_TIMEOUT_S = 60.0
 
 
 def freeze_startup_heap() -> None:
@@ -180,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=Settings.restore_seconds,
         help=f"how long a restore stays in_progress (default {Settings.restore_seconds})",
+    )
+    parser.add_argument(
+        "--store-timeout",
+        type=float,
+        default=Settings.store_timeout,
+        metavar="SECONDS",
+        help="longest wait for a PostgreSQL database per call; past it the request is answered 503"
+        f" (default {Settings.store_timeout})",
     )
     parser.add_argument(
         "--body-limit", type=int, default=Settings.body_limit, help="largest request body in bytes"
@@ -287,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.in_memory and args.store:
         print("--in-memory and --store exclude each other", file=sys.stderr)
         return 2
+    if not MIN_STORE_TIMEOUT_S <= args.store_timeout <= MAX_STORE_TIMEOUT_S:  # NaN fails too
+        print(
+            f"--store-timeout must be between {MIN_STORE_TIMEOUT_S:g} and {MAX_STORE_TIMEOUT_S:g} seconds",
+            file=sys.stderr,
+        )
+        return 2
     try:
         tenant_tokens, admin_tokens = parse_token_environment(os.environ)
     except SeedError as invalid:  # names entries by position, never a token
@@ -299,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         tenant_tokens=tenant_tokens,
         admin_tokens=admin_tokens,
         restore_seconds=args.restore_seconds,
+        store_timeout=args.store_timeout,
         body_limit=args.body_limit,
         journal_enabled=not args.no_journal,
         swagger_ui=not args.no_swagger_ui,

@@ -14,10 +14,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from stub_helpers import (
+    DEMO_TOKEN,
     FAILING_CHECKPOINT,
+    RESTORES_PATH,
     InProcessStub,
     assert_error,
     document_request,
@@ -31,6 +34,7 @@ from server.settings import DEFAULT_SEED
 from server.store import CreateOutcome, Store, StoreUnavailable
 from server.store.postgres import PostgresStore
 from server.store.sqlite import SqliteStore
+from tests.stub_process import StubServer
 from tools.harness.postgres import PostgresServer
 from tools.harness.stub_process import free_port
 
@@ -319,3 +323,28 @@ def test_backups_are_listed_in_code_point_order_whatever_the_database_locale(
     assert [everything, one_project] == expected
     assert everything == sorted(everything) and one_project == sorted(one_project)
     assert len({name for _, name, _ in everything}) > 3
+
+
+def test_the_command_line_store_timeout_reaches_every_worker(database: str, tmp_path: Any) -> None:
+    """`--store-timeout 0.4`: with the database busy, a create of a served stub is answered 503
+    after about that long, not after the default 1.5 s."""
+    server = StubServer(
+        data_dir=tmp_path / "data",
+        log_path=tmp_path / "stub.log",
+        args=("--store", database, "--store-timeout", "0.4", "--allow-demo-tokens", "--workers", "2"),
+    ).start()
+    try:
+        url = f"{server.base_url}{RESTORES_PATH}"
+        headers = {"X-Auth-Token": DEMO_TOKEN}
+        assert httpx.post(url, json=document_request(), headers=headers, timeout=15).status_code == 200
+        with psycopg.connect(database) as other:
+            other.execute("LOCK TABLE stub_state IN ACCESS EXCLUSIVE MODE")
+            waits = []
+            for _ in range(4):  # both workers, whichever each request meets
+                started = time.perf_counter()
+                answer = httpx.post(url, json=request_for(FAILING_CHECKPOINT), headers=headers, timeout=15)
+                waits.append(time.perf_counter() - started)
+                assert_error(answer, 503, "CSBS.9998")
+        assert all(0.4 <= waited < 1.2 for waited in waits), waits
+    finally:
+        server.stop()

@@ -179,6 +179,9 @@ def test_bad_arguments_fail_with_a_clear_message(tmp_path: Path) -> None:
     for args, message in [
         (["--seed", str(bad_seed)], "projects[0].project_id"),
         (["--in-memory", "--workers", "2"], "--in-memory works with one worker only"),
+        (["--store-timeout", "0"], "--store-timeout must be between"),
+        (["--store-timeout", "nan"], "--store-timeout must be between"),
+        (["--store-timeout", "soon"], "invalid float value"),
     ]:
         done = subprocess.run(
             [sys.executable, "-m", "server", "--port", "1", "--data-dir", str(tmp_path / "d"), *args],
