@@ -14,7 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-KIT_VERSION = "1.1.0"
+KIT_VERSION = "1.2.0"
 """The kit's version (pyproject.toml reads it from here: one place to change it)."""
 DISTRIBUTION = "csbs-restore-contract-kit"
 

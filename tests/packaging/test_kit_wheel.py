@@ -98,7 +98,7 @@ def test_the_wheel_installs_one_distinct_package_and_nothing_of_the_checkouts_ex
         sources = {name: archive.read(name).decode() for name in names if name.endswith(".py")}
         entry_points = archive.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     top_level = {name.split("/", 1)[0] for name in names}
-    assert top_level == {"csbs_kit", "csbs_restore_contract_kit-1.1.0.dist-info"}
+    assert top_level == {"csbs_kit", "csbs_restore_contract_kit-1.2.0.dist-info"}
     unwanted_parts = ("tests/", "__pycache__", ".pyc", "reports/", ".sqlite3", "bench/", "soak.py")
     for unwanted in unwanted_parts:
         assert not [name for name in names if unwanted in name], unwanted
@@ -132,7 +132,7 @@ def test_each_command_prints_the_kits_and_the_contracts_version(
     assert isinstance(info, dict)
     done = run([str(installed / command), "--version"], elsewhere)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"{command} 1.1.0 (contract {info['version']})"
+    assert done.stdout.strip() == f"{command} 1.2.0 (contract {info['version']})"
 
 
 def test_the_installed_stub_answers_the_documents_example_and_refuses_a_bad_body(stub_url: str) -> None:
