@@ -9,9 +9,9 @@ busy handler. Creates and journal rows of one event-loop turn share one transact
 Copying the WAL back into the database file (a checkpoint) runs on a thread of each worker
 (`WalCheckpointer`), not inside a commit: SQLite's automatic checkpoint would run in the commit
 that crossed its threshold, on the event loop and under the write lock, and wait there for the
-file's fsync, stalling both workers' requests (about a third of a create's store time and the
-worst of its latencies). The thread's PASSIVE checkpoints never block a reader or a writer;
-SQLite's own automatic checkpoint stays on at a far higher threshold as a backstop.
+file's fsync, stalling both workers' requests (a create's COMMIT took 92 µs of wall time with
+it, 36 µs without, in the store alone). The thread's PASSIVE checkpoints never block a reader
+or a writer; SQLite's own automatic checkpoint stays on at a far higher threshold as a backstop.
 
 Every contract request needs the seed generation and whether a fault is armed. Those change
 rarely (a new seed, a fault armed or used up), so each worker keeps them in memory and rereads
@@ -86,7 +86,11 @@ class WalCheckpointer:
             self._thread.join()
 
     def _run(self) -> None:
-        connection = sqlite3.connect(str(self.path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            connection = sqlite3.connect(str(self.path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as problem:
+            logger.warning("no WAL checkpoint thread (commits checkpoint instead): %s", problem)
+            return
         try:
             connection.execute("PRAGMA synchronous = NORMAL")
             failing = False

@@ -30,7 +30,7 @@ from stub_helpers import (
 from server.seeds import load_seed_file
 from server.settings import DATABASE_FILE_NAME, DEFAULT_SEED
 from server.store import CreateOutcome
-from server.store.sqlite import BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteStore
+from server.store.sqlite import BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteStore, WalCheckpointer
 from server.store.transactions import Query, Transaction
 
 SERVER_KEY = f"OS::Nova::Server#{DOC_SERVER}"
@@ -280,6 +280,17 @@ def test_the_checkpoint_thread_ends_with_the_store(tmp_path: Path) -> None:
         assert memory.checkpointer is None  # no WAL in memory
     finally:
         memory.close_now()
+
+
+def test_a_checkpoint_thread_that_cannot_open_the_file_says_so_and_ends(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    checkpointer = WalCheckpointer(tmp_path / "missing" / DATABASE_FILE_NAME, interval=0.01)
+    with caplog.at_level("WARNING", logger="server.store"):
+        checkpointer.start()
+        checkpointer.stop()
+    assert checkpointer.is_running() is False and checkpointer.checkpoints == 0
+    assert "no WAL checkpoint thread" in caplog.text
 
 
 def _seeded(path: Path) -> SqliteStore:
