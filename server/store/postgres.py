@@ -46,6 +46,10 @@ starting again at a 1 s wait: the stub serves again within seconds of the databa
 OPEN_WAIT_S = 10.0
 """How long a starting stub waits for its database (which may be starting too)."""
 MAX_BATCH = 1000
+DEADLOCK_ATTEMPTS = 2
+"""Group commits insert in one order (transactions.commit), so two of them deadlock only when a
+create targets another server than its backup's and the orders of servers and backups cross;
+PostgreSQL then ends one of them after its `deadlock_timeout`, and it is run once more."""
 """Creates per group commit (11 parameters each, well under PostgreSQL's 65,535)."""
 
 
@@ -234,11 +238,19 @@ class PostgresStore(Store):
             raise StoreUnavailable("the store is not open")
         try:
             async with asyncio.timeout(self.timeout if timeout is None else timeout):
-                async with self.pool.connection() as connection:
-                    if not atomic:
-                        return await self._drive(connection, transaction())
-                    async with connection.transaction():
-                        return await self._drive(connection, transaction())
+                for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+                    try:
+                        async with self.pool.connection() as connection:
+                            if not atomic:
+                                return await self._drive(connection, transaction())
+                            async with connection.transaction():
+                                return await self._drive(connection, transaction())
+                    except psycopg.errors.DeadlockDetected:
+                        # PostgreSQL rolled this transaction back whole: running it again is safe.
+                        if attempt == DEADLOCK_ATTEMPTS:
+                            raise
+                        logger.info("a transaction was chosen to end a deadlock; running it again")
+                raise AssertionError("unreachable: the last attempt returns or raises")
         except (
             psycopg.OperationalError,
             psycopg.InterfaceError,

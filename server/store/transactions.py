@@ -243,7 +243,13 @@ def commit(
     if current:
         # Restores that came due no longer block their server or backup.
         yield _settle_due(dialect, now)
-    inserting = [index for index in current if plans[index].document is not None]
+    # In one order for every writer: a row waits for another transaction's uncommitted entry of
+    # its server (or backup) in the unique indexes, and two commits inserting the same servers
+    # in opposite orders would each wait for the other (PostgreSQL aborts one as a deadlock).
+    inserting = sorted(
+        (index for index in current if plans[index].document is not None),
+        key=lambda index: (plans[index].project_id, plans[index].server_id, plans[index].checkpoint_item_id),
+    )
     if inserting:
         restores = [_restore_values(plans[index]) for index in inserting]
         if dialect.column_arrays:

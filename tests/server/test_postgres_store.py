@@ -31,7 +31,7 @@ from stub_helpers import (
 
 from server.seeds import load_seed_file
 from server.settings import DEFAULT_SEED
-from server.store import CreateOutcome, Store, StoreUnavailable
+from server.store import CreateOutcome, CreatePlan, Store, StoreUnavailable
 from server.store.postgres import PostgresStore
 from server.store.sqlite import SqliteStore
 from tests.stub_process import StubServer
@@ -348,3 +348,79 @@ def test_the_command_line_store_timeout_reaches_every_worker(database: str, tmp_
         assert all(0.4 <= waited < 1.2 for waited in waits), waits
     finally:
         server.stop()
+
+
+def test_two_writers_committing_the_same_servers_in_opposite_orders_do_not_deadlock(database: str) -> None:
+    """Two workers' group commits insert restores of the same servers, one in the opposite
+    order of the other: each row waits for the other's uncommitted index entry of its server,
+    which without one order for all writers is a deadlock (PostgreSQL aborts one commit after
+    its deadlock_timeout, and its creates were answered 503)."""
+    servers = 300
+
+    def plan(store: PostgresStore, index: int, writer: str) -> CreatePlan:
+        base = due_plan(store, index, finish_at=time.time() + 600)
+        return dataclasses.replace(base, document={**(base.document or {}), "id": f"{writer}-{index}"})
+
+    async def scenario() -> list[Any]:
+        first = await _seeded(database)
+        second = PostgresStore(database)
+        await second.open()
+        await second.checkpoint(claim_fault=False)
+        try:
+            return list(
+                await asyncio.gather(
+                    *(first.create(plan(first, index, "a")) for index in range(servers)),
+                    *(second.create(plan(second, index, "b")) for index in reversed(range(servers))),
+                    return_exceptions=True,
+                )
+            )
+        finally:
+            await first.close()
+            await second.close()
+
+    outcomes = asyncio.run(scenario())
+    failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    assert failures == []
+    assert outcomes.count(CreateOutcome.CREATED) == servers
+    assert outcomes.count(CreateOutcome.SERVER_RESTORING) == servers
+
+
+def test_commits_whose_servers_and_backups_cross_in_order_end_their_deadlock_by_running_again(
+    database: str,
+) -> None:
+    """Creates that restore backups onto other servers: writer A's servers and backups both
+    ascend, writer B's servers ascend while its backups descend, so the two inserts meet in the
+    backup index from opposite ends. PostgreSQL ends the deadlock by rolling one back; that
+    commit runs again and finds the backups restoring."""
+    count = 200
+
+    def plan(store: PostgresStore, server: str, item: int, restore_id: str) -> CreatePlan:
+        base = due_plan(store, item, finish_at=time.time() + 600)
+        return dataclasses.replace(
+            base, server_id=server, document={**(base.document or {}), "id": restore_id}
+        )
+
+    async def scenario() -> list[Any]:
+        first = await _seeded(database)
+        second = PostgresStore(database)
+        await second.open()
+        await second.checkpoint(claim_fault=False)
+        try:
+            return list(
+                await asyncio.gather(
+                    *(first.create(plan(first, f"a-{i:04d}", i, f"a-{i}")) for i in range(count)),
+                    *(
+                        second.create(plan(second, f"b-{i:04d}", count - 1 - i, f"b-{i}"))
+                        for i in range(count)
+                    ),
+                    return_exceptions=True,
+                )
+            )
+        finally:
+            await first.close()
+            await second.close()
+
+    outcomes = asyncio.run(scenario())
+    assert [outcome for outcome in outcomes if isinstance(outcome, BaseException)] == []
+    assert outcomes.count(CreateOutcome.CREATED) == count
+    assert outcomes.count(CreateOutcome.BACKUP_RESTORING) == count
