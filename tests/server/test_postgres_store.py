@@ -350,16 +350,17 @@ def test_the_command_line_store_timeout_reaches_every_worker(database: str, tmp_
         server.stop()
 
 
-def test_two_writers_committing_the_same_servers_in_opposite_orders_do_not_deadlock(database: str) -> None:
-    """Two workers' group commits insert restores of the same servers, one in the opposite
-    order of the other: each row waits for the other's uncommitted index entry of its server,
-    which without one order for all writers is a deadlock (PostgreSQL aborts one commit after
-    its deadlock_timeout, and its creates were answered 503)."""
-    servers = 300
+def _lasting_plan(store: PostgresStore, item: int, server: str, restore_id: str) -> CreatePlan:
+    """A create of backup `item-<item>` onto `server` that stays in progress for the test."""
+    base = due_plan(store, item, finish_at=time.time() + 600)
+    return dataclasses.replace(base, server_id=server, document={**(base.document or {}), "id": restore_id})
 
-    def plan(store: PostgresStore, index: int, writer: str) -> CreatePlan:
-        base = due_plan(store, index, finish_at=time.time() + 600)
-        return dataclasses.replace(base, document={**(base.document or {}), "id": f"{writer}-{index}"})
+
+def _two_writers_create(
+    database: str, first_creates: list[tuple[int, str]], second_creates: list[tuple[int, str]]
+) -> list[Any]:
+    """Two stores (as two workers have) queue their creates (item, server) in one loop turn, so
+    each commits its own as one group, at the same moment; outcomes or exceptions, in order."""
 
     async def scenario() -> list[Any]:
         first = await _seeded(database)
@@ -369,8 +370,14 @@ def test_two_writers_committing_the_same_servers_in_opposite_orders_do_not_deadl
         try:
             return list(
                 await asyncio.gather(
-                    *(first.create(plan(first, index, "a")) for index in range(servers)),
-                    *(second.create(plan(second, index, "b")) for index in reversed(range(servers))),
+                    *(
+                        first.create(_lasting_plan(first, i, s, f"a-{n}"))
+                        for n, (i, s) in enumerate(first_creates)
+                    ),
+                    *(
+                        second.create(_lasting_plan(second, i, s, f"b-{n}"))
+                        for n, (i, s) in enumerate(second_creates)
+                    ),
                     return_exceptions=True,
                 )
             )
@@ -378,9 +385,18 @@ def test_two_writers_committing_the_same_servers_in_opposite_orders_do_not_deadl
             await first.close()
             await second.close()
 
-    outcomes = asyncio.run(scenario())
-    failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-    assert failures == []
+    return asyncio.run(scenario())
+
+
+def test_two_writers_committing_the_same_servers_in_opposite_orders_do_not_deadlock(database: str) -> None:
+    """Two workers' group commits insert restores of the same servers, one in the opposite
+    order of the other: each row waits for the other's uncommitted index entry of its server,
+    which without one order for all writers is a deadlock (PostgreSQL aborts one commit after
+    its deadlock_timeout, and its creates were answered 503)."""
+    servers = 300
+    creates = [(index, f"server-{index}") for index in range(servers)]
+    outcomes = _two_writers_create(database, creates, creates[::-1])
+    assert [outcome for outcome in outcomes if isinstance(outcome, BaseException)] == []
     assert outcomes.count(CreateOutcome.CREATED) == servers
     assert outcomes.count(CreateOutcome.SERVER_RESTORING) == servers
 
@@ -393,34 +409,11 @@ def test_commits_whose_servers_and_backups_cross_in_order_end_their_deadlock_by_
     backup index from opposite ends. PostgreSQL ends the deadlock by rolling one back; that
     commit runs again and finds the backups restoring."""
     count = 200
-
-    def plan(store: PostgresStore, server: str, item: int, restore_id: str) -> CreatePlan:
-        base = due_plan(store, item, finish_at=time.time() + 600)
-        return dataclasses.replace(
-            base, server_id=server, document={**(base.document or {}), "id": restore_id}
-        )
-
-    async def scenario() -> list[Any]:
-        first = await _seeded(database)
-        second = PostgresStore(database)
-        await second.open()
-        await second.checkpoint(claim_fault=False)
-        try:
-            return list(
-                await asyncio.gather(
-                    *(first.create(plan(first, f"a-{i:04d}", i, f"a-{i}")) for i in range(count)),
-                    *(
-                        second.create(plan(second, f"b-{i:04d}", count - 1 - i, f"b-{i}"))
-                        for i in range(count)
-                    ),
-                    return_exceptions=True,
-                )
-            )
-        finally:
-            await first.close()
-            await second.close()
-
-    outcomes = asyncio.run(scenario())
+    outcomes = _two_writers_create(
+        database,
+        [(i, f"a-{i:04d}") for i in range(count)],
+        [(count - 1 - i, f"b-{i:04d}") for i in range(count)],
+    )
     assert [outcome for outcome in outcomes if isinstance(outcome, BaseException)] == []
     assert outcomes.count(CreateOutcome.CREATED) == count
     assert outcomes.count(CreateOutcome.BACKUP_RESTORING) == count
