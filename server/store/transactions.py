@@ -61,12 +61,18 @@ class Dialect:
     sorts by the database's locale unless told `COLLATE "C"`, so backup lists would otherwise
     come out in another order on another server."""
 
+    commit_function: bool = False
+    """A group commit is one call of the database's `stub_group_commit` (`migrations.py`)
+    instead of its statements one by one: one round trip to a server across a socket."""
+
     def by_bytes(self, *columns: str) -> str:
         return ", ".join(f"{column}{self.byte_order}" for column in columns)
 
 
 SQLITE = Dialect("sqlite", row_locks=False, column_arrays=False, byte_order="")
-POSTGRESQL = Dialect("postgresql", row_locks=True, column_arrays=True, byte_order=' COLLATE "C"')
+POSTGRESQL = Dialect(
+    "postgresql", row_locks=True, column_arrays=True, byte_order=' COLLATE "C"', commit_function=True
+)
 
 Transaction = Generator[Query, Any, T]
 
@@ -236,6 +242,8 @@ def commit(
 ) -> Transaction[list[CreateOutcome]]:
     """One write transaction for every create and journal row queued since the last one (group
     commit): answers are sent only after it commits, so every acknowledged restore is stored."""
+    if dialect.commit_function:
+        return (yield from _commit_in_one_call(plans, journal, now, journal_keep, prune_journal))
     state = yield Query(_lock_state(dialect, "share"), fetch="one")
     generation = int(state["generation"])
     outcomes = [CreateOutcome.STALE] * len(plans)
@@ -285,6 +293,76 @@ def commit(
         else:
             outcomes[index] = CreateOutcome.REFUSED
     yield from _write_journal(dialect, journal, generation, journal_keep=journal_keep, prune=prune_journal)
+    return outcomes
+
+
+_GROUP_COMMIT_TYPES = (
+    ("int8",)
+    + ("text",) * 6
+    + ("float8",) * 2
+    + ("text",)
+    + ("int8", "text", "float8", "text", "text", "text", "text", "text", "text", "int4", "float8")
+)
+
+
+def _commit_in_one_call(
+    plans: Sequence[CreatePlan],
+    journal: Sequence[JournalRow],
+    now: float,
+    journal_keep: int,
+    prune_journal: bool,
+) -> Transaction[list[CreateOutcome]]:
+    """`commit` as one call of `stub_group_commit`, which runs the same statements in the same
+    order inside the database: plans sorted by (project, server, backup), one array per column."""
+    order = sorted(
+        range(len(plans)),
+        key=lambda index: (plans[index].project_id, plans[index].server_id, plans[index].checkpoint_item_id),
+    )
+    columns: list[list[Any]] = [[] for _ in range(10)]
+    for index in order:
+        plan = plans[index]
+        document = plan.document
+        values = (
+            plan.generation,
+            None if document is None else document["id"],
+            plan.project_id,
+            plan.checkpoint_item_id,
+            plan.server_id,
+            plan.outcome,
+            plan.fail_reason,
+            plan.finish_at,
+            plan.created_at,
+            None if document is None else plan.document_json or jsonbytes.dumps_text(document),
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    rows = [
+        (
+            r.generation,
+            r.request_id,
+            r.received_at,
+            r.method,
+            r.path,
+            r.query,
+            jsonbytes.dumps_text(r.headers),
+            r.body,
+            r.body_encoding,
+            r.status,
+            r.duration_ms,
+        )
+        for r in journal
+    ]
+    columns += [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(11)]
+    arrays = ", ".join(f"?::{kind}[]" for kind in _GROUP_COMMIT_TYPES)
+    row = yield Query(
+        f"SELECT stub_group_commit({arrays}, ?::float8, ?::int4, ?::bool) AS labels",
+        [*columns, now, journal_keep, prune_journal],
+        fetch="one",
+        binary=True,
+    )
+    outcomes = [CreateOutcome.STALE] * len(plans)
+    for index, label in zip(order, row["labels"], strict=True):
+        outcomes[index] = CreateOutcome(label)
     return outcomes
 
 
@@ -442,6 +520,9 @@ def list_backups(dialect: Dialect, project_id: str | None, now: float) -> Transa
 def flush_journal(
     dialect: Dialect, journal: Sequence[JournalRow], *, journal_keep: int, prune: bool
 ) -> Transaction[None]:
+    if dialect.commit_function:
+        yield from _commit_in_one_call((), journal, 0.0, journal_keep, prune)
+        return
     state = yield Query(_lock_state(dialect, "share"), fetch="one")
     yield from _write_journal(
         dialect, journal, int(state["generation"]), journal_keep=journal_keep, prune=prune

@@ -31,7 +31,7 @@ from stub_helpers import (
 
 from server.seeds import load_seed_file
 from server.settings import DEFAULT_SEED
-from server.store import CreateOutcome, CreatePlan, Store, StoreUnavailable
+from server.store import CreateOutcome, CreatePlan, Store, StoreUnavailable, migrations
 from server.store.postgres import PostgresStore
 from server.store.sqlite import SqliteStore
 from tests.stub_process import StubServer
@@ -350,7 +350,7 @@ def test_the_command_line_store_timeout_reaches_every_worker(database: str, tmp_
         server.stop()
 
 
-def _lasting_plan(store: PostgresStore, item: int, server: str, restore_id: str) -> CreatePlan:
+def _lasting_plan(store: Store, item: int, server: str, restore_id: str) -> CreatePlan:
     """A create of backup `item-<item>` onto `server` that stays in progress for the test."""
     base = due_plan(store, item, finish_at=time.time() + 600)
     return dataclasses.replace(base, server_id=server, document={**(base.document or {}), "id": restore_id})
@@ -417,3 +417,84 @@ def test_commits_whose_servers_and_backups_cross_in_order_end_their_deadlock_by_
     assert [outcome for outcome in outcomes if isinstance(outcome, BaseException)] == []
     assert outcomes.count(CreateOutcome.CREATED) == count
     assert outcomes.count(CreateOutcome.BACKUP_RESTORING) == count
+
+
+async def _one_group_of_every_outcome(store: Store) -> tuple[list[CreateOutcome], list[str]]:
+    """One group commit holding a create of each kind, with journal rows of this and an older
+    seed generation; the outcomes and the journal's request ids afterwards."""
+    await store.ensure_seeded(load_seed_file(DEFAULT_SEED))
+    await store.create(_lasting_plan(store, 7, "busy-server", "earlier"))
+    generation = store.snapshot.generation
+    due = due_plan(store, 1)
+    plans = [
+        _lasting_plan(store, 2, "server-2", "new"),
+        _lasting_plan(store, 3, "server-2", "same-server"),  # the row above is in progress
+        _lasting_plan(store, 4, "busy-server", "busy"),
+        dataclasses.replace(_lasting_plan(store, 5, "server-5", "stale"), generation=generation - 1),
+        dataclasses.replace(due_plan(store, 7), server_id="server-7", document=None),  # backup 7 busy
+        dataclasses.replace(due_plan(store, 8), document=None),  # refused by the snapshot only
+        due,
+    ]
+    store.journal(journal_row("current", generation))
+    store.journal(journal_row("before-the-seed", generation - 1))
+    outcomes = list(await asyncio.gather(*(store.create(plan) for plan in plans)))
+    journal = [row["request_id"] for row in await store.list_journal(10, 0)]
+    return outcomes, journal
+
+
+def test_the_group_commit_function_decides_every_outcome_as_the_sqlite_store_does(
+    database: str, tmp_path: Any
+) -> None:
+    """PostgreSQL commits a group in one call of `stub_group_commit`, which repeats the
+    statements SQLite runs one by one: both must give each create the same outcome and keep the
+    same journal rows."""
+
+    async def on(store: Store) -> tuple[list[CreateOutcome], list[str]]:
+        await store.open()
+        try:
+            return await _one_group_of_every_outcome(store)
+        finally:
+            await store.close()
+
+    postgres = asyncio.run(on(PostgresStore(database)))
+    sqlite = asyncio.run(on(SqliteStore(tmp_path / "stub.sqlite3")))
+    assert postgres == sqlite
+    assert postgres[0] == [
+        CreateOutcome.CREATED,
+        CreateOutcome.SERVER_RESTORING,
+        CreateOutcome.SERVER_RESTORING,
+        CreateOutcome.STALE,
+        CreateOutcome.BACKUP_RESTORING,
+        CreateOutcome.REFUSED,
+        CreateOutcome.CREATED,
+    ]
+    assert postgres[1] == ["current"]
+
+
+def test_a_database_of_schema_version_1_gains_the_group_commit_function(
+    postgres_server: PostgresServer,
+) -> None:
+    """A database made by a stub before the function existed is migrated when a stub opens it,
+    and its restores stay."""
+    url = postgres_server.create_database("old")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for statement in migrations.POSTGRESQL[0].statements:
+            connection.execute(statement)
+        connection.execute("INSERT INTO schema_version (version) VALUES (1)")
+        connection.execute(
+            "INSERT INTO restores (id, project_id, checkpoint_item_id, server_id, status, outcome,"
+            " fail_reason, finish_at, created_at, updated_at, document)"
+            " VALUES ('kept', 'p', 'i', 's', 'success', 'success', '', 0, 0, 0, '{}')"
+        )
+
+    async def create_once() -> CreateOutcome:
+        store = await _seeded(url)
+        try:
+            return await store.create(due_plan(store, 1, finish_at=time.time() + 60))
+        finally:
+            await store.close()
+
+    assert asyncio.run(create_once()) is CreateOutcome.CREATED
+    assert _scalar(url, "SELECT MAX(version) FROM schema_version") == 2
+    assert _scalar(url, "SELECT COUNT(*) FROM restores") == 2
