@@ -322,6 +322,41 @@ def test_journal_entries_of_one_loop_turn_share_one_transaction(tmp_path: Path) 
         store.close_now()
 
 
+def test_a_worker_waiting_for_the_write_lock_goes_on_serving_and_commits_when_it_is_free(
+    tmp_path: Path,
+) -> None:
+    """While another worker holds the write lock, a create waits for it on a thread, not on the
+    event loop (which went on ticking here), and the creates queued meanwhile join its commit."""
+    import fcntl
+
+    store = _seeded(tmp_path / DATABASE_FILE_NAME)
+    lock_path = tmp_path / f"{DATABASE_FILE_NAME}.write-lock"
+    held_s = 0.3
+
+    async def creates_while_the_other_worker_writes() -> tuple[list[CreateOutcome], int, float]:
+        ticks = 0
+        with lock_path.open("ab") as other:  # another open file, as another worker has
+            fcntl.flock(other, fcntl.LOCK_EX)
+            threading.Timer(held_s, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+            started = time.monotonic()
+            first = asyncio.ensure_future(store.create(due_plan(store, 1, finish_at=time.time() + 60)))
+            while time.monotonic() - started < held_s / 2:
+                await asyncio.sleep(0.01)
+                ticks += 1
+            later = asyncio.ensure_future(store.create(due_plan(store, 2, finish_at=time.time() + 60)))
+            outcomes = list(await asyncio.gather(first, later))
+            return outcomes, ticks, time.monotonic() - started
+
+    try:
+        outcomes, ticks, waited = asyncio.run(creates_while_the_other_worker_writes())
+        assert outcomes == [CreateOutcome.CREATED] * 2
+        assert ticks >= 5, f"the event loop stood still while the lock was held ({ticks} ticks)"
+        assert waited >= held_s * 0.9  # nothing was committed before the other worker let go
+        assert _lock_is_free(lock_path)
+    finally:
+        store.close_now()
+
+
 def test_creates_of_one_loop_turn_share_one_transaction(tmp_path: Path) -> None:
     store = _seeded(tmp_path / DATABASE_FILE_NAME)
     assert store.connection is not None
