@@ -22,6 +22,7 @@ import pstats
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ from tools.bench.servers import (
     running,
     stub_kind,
 )
+from tools.bench.spread import spread
 from tools.bench.wrk import WrkResult, run_wrk
 from tools.harness.postgres import PostgresServer, missing_reason
 from tools.harness.progress import (
@@ -121,6 +123,8 @@ class Measurement:
     server_cpu_s: float | None = None
     """CPU seconds the server's processes used during the measured run."""
     extra: dict[str, Any] = field(default_factory=dict)
+    connections_per_worker: list[int] | None = None
+    """wrk's connections per server process holding any, most first, a second into the run."""
 
     @property
     def cpu_ms_per_request(self) -> float | None:
@@ -140,6 +144,7 @@ class Measurement:
             "stored_restores": self.stored_restores,
             "server_cpu_s": self.server_cpu_s,
             "cpu_ms_per_request": self.cpu_ms_per_request,
+            "connections_per_worker": self.connections_per_worker,
         }
 
 
@@ -337,22 +342,45 @@ def _measure_server(
             progress.run(round_number, kind.name, load.name, "measured")
             loadavg = os.getloadavg()[0]
             cpu_before = group_cpu_seconds(server.pid)
+            sampled: list[list[int]] = []
+            sampler = threading.Timer(
+                min(1.0, arguments.duration / 3), _sample_spread, (sampled, server.pid, server.port)
+            )
+            sampler.start()
             result = run(arguments.duration)
+            sampler.join()
             cpu_used = round(group_cpu_seconds(server.pid) - cpu_before, 3)
             stored = None
             if kind.name.startswith(("stub", "base")) and load.name == "creates":
                 stored = _stored_restores(server)
             measurement = Measurement(
-                round_number, kind.name, load.name, result, warmup, loadavg, stored, cpu_used
+                round_number,
+                kind.name,
+                load.name,
+                result,
+                warmup,
+                loadavg,
+                stored,
+                cpu_used,
+                # Workers holding none are counted too: 32/0 is one worker doing all the work.
+                connections_per_worker=(
+                    sampled[0] + [0] * (kind.workers - len(sampled[0])) if sampled else None
+                ),
             )
             measurements.append(measurement)
             progress.measured(measurement)
     return measurements
 
 
+def _sample_spread(into: list[list[int]], process_group: int, port: int) -> None:
+    into.append(spread(process_group, port))
+
+
 def _row(m: Measurement) -> str:
     r = m.result
     stored = "" if m.stored_restores is None else f"  stored {m.stored_restores}"
+    if m.connections_per_worker:
+        stored += f"  connections per worker {'/'.join(map(str, m.connections_per_worker))}"
     return (
         f"  round {m.round}  {m.load:8} {m.server:12} {r.requests_per_s:9.1f} req/s"
         f"  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms  max {r.max_ms:8.2f} ms"

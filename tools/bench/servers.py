@@ -53,13 +53,10 @@ class RunningServer:
         return f"http://{HOST}:{self.port}"
 
 
-def group_cpu_seconds(process_group: int) -> float:
-    """User + system CPU seconds used so far by the live processes of one process group (a
-    server and its workers), read from /proc. Unlike throughput, CPU time per request hardly
-    moves when other work competes for the machine."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
+def group_processes(process_group: int, proc: Path = Path("/proc")) -> Iterator[tuple[int, list[str]]]:
+    """(pid, fields of /proc/<pid>/stat after the command name) of each live process of one
+    process group (a server and its workers)."""
+    for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
@@ -69,8 +66,16 @@ def group_cpu_seconds(process_group: int) -> float:
         # Fields after the command name (which may hold spaces) start at ") ".
         fields = raw.rsplit(") ", 1)[-1].split()
         if len(fields) > 13 and int(fields[2]) == process_group:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+            yield int(entry.name), fields
+
+
+def group_cpu_seconds(process_group: int) -> float:
+    """User + system CPU seconds used so far by the live processes of one process group, read
+    from /proc. Unlike throughput, CPU time per request hardly moves when other work competes
+    for the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = sum(int(fields[11]) + int(fields[12]) for _, fields in group_processes(process_group))
+    return total / ticks  # utime + stime
 
 
 def free_port() -> int:
