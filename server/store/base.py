@@ -72,8 +72,9 @@ class Store(abc.ABC):
         """Write what is queued and disconnect."""
 
     @abc.abstractmethod
-    async def _run(self, transaction: TransactionFactory[T], *, write: bool) -> T:
-        """Run one transaction (a fresh generator from `transaction`) and return its result."""
+    async def _run(self, transaction: TransactionFactory[T], *, write: bool, atomic: bool = True) -> T:
+        """Run one transaction (a fresh generator from `transaction`) and return its result;
+        `atomic=False` for one of a single statement, which needs no BEGIN and COMMIT."""
 
     @abc.abstractmethod
     async def checkpoint(self, *, claim_fault: bool = True) -> Checkpoint: ...
@@ -110,6 +111,7 @@ class Store(abc.ABC):
         await self._run(
             lambda: tx.flush_journal(self.dialect, rows, journal_keep=self.journal_keep, prune=prune),
             write=True,
+            atomic=not self.dialect.commit_function,  # one call of stub_group_commit
         )
 
     async def reload(self) -> SeedSnapshot:

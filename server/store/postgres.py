@@ -327,15 +327,7 @@ class PostgresStore(Store):
         """Write the queued journal entries, after the writer's commit under way: it may hold
         entries taken from the queue, which a read of the journal must see."""
         async with self._committing:
-            if not self._journal:
-                return
-            rows, prune = self._take_journal()
-            # One call of stub_group_commit, a transaction of its own: no BEGIN and COMMIT.
-            await self._run(
-                lambda: tx.flush_journal(self.dialect, rows, journal_keep=self.journal_keep, prune=prune),
-                write=True,
-                atomic=False,
-            )
+            await super().flush_journal()
 
     def _journal_queued(self) -> None:
         self._wake.set()

@@ -311,8 +311,8 @@ class SqliteStore(Store):
 
     # --- running transactions ------------------------------------------------------------
 
-    async def _run(self, transaction: TransactionFactory[T], *, write: bool) -> T:
-        return self.run_now(transaction, write=write)
+    async def _run(self, transaction: TransactionFactory[T], *, write: bool, atomic: bool = True) -> T:
+        return self.run_now(transaction, write=write, atomic=atomic)
 
     def run_now(
         self,

@@ -336,22 +336,7 @@ def _commit_in_one_call(
         )
         for column, value in zip(columns, values, strict=True):
             column.append(value)
-    rows = [
-        (
-            r.generation,
-            r.request_id,
-            r.received_at,
-            r.method,
-            r.path,
-            r.query,
-            jsonbytes.dumps_text(r.headers),
-            r.body,
-            r.body_encoding,
-            r.status,
-            r.duration_ms,
-        )
-        for r in journal
-    ]
+    rows = [(r.generation, *_journal_values(r)) for r in journal]
     columns += [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(11)]
     arrays = ", ".join(f"?::{kind}[]" for kind in _GROUP_COMMIT_TYPES)
     row = yield Query(
@@ -384,26 +369,27 @@ def _restore_values(plan: CreatePlan) -> tuple[Any, ...]:
     )
 
 
+def _journal_values(row: JournalRow) -> tuple[Any, ...]:
+    """A journal row's values in the order of `_JOURNAL_COLUMNS`."""
+    return (
+        row.request_id,
+        row.received_at,
+        row.method,
+        row.path,
+        row.query,
+        jsonbytes.dumps_text(row.headers),
+        row.body,
+        row.body_encoding,
+        row.status,
+        row.duration_ms,
+    )
+
+
 def _write_journal(
     dialect: Dialect, journal: Sequence[JournalRow], generation: int, *, journal_keep: int, prune: bool
 ) -> Transaction[None]:
     # Rows of requests served before a seed load or reset belong to the journal it cleared.
-    rows = [
-        (
-            r.request_id,
-            r.received_at,
-            r.method,
-            r.path,
-            r.query,
-            jsonbytes.dumps_text(r.headers),
-            r.body,
-            r.body_encoding,
-            r.status,
-            r.duration_ms,
-        )
-        for r in journal
-        if r.generation == generation
-    ]
+    rows = [_journal_values(r) for r in journal if r.generation == generation]
     if rows and dialect.column_arrays:
         source, params = _from_arrays(_JOURNAL_TYPES, rows)
         yield Query(f"INSERT INTO journal ({_JOURNAL_COLUMNS}) {source}", params, binary=True)
