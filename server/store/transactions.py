@@ -225,6 +225,11 @@ def settle(dialect: Dialect, now: float) -> Transaction[int]:
     return int((yield _settle_due(dialect, now)))
 
 
+def _insert_order(plan: CreatePlan) -> tuple[str, str, str]:
+    """The one order every writer inserts its restores in (see `commit`)."""
+    return plan.project_id, plan.server_id, plan.checkpoint_item_id
+
+
 def _in_progress(condition: str, params: tuple[Any, ...]) -> Query:
     return Query(
         f"SELECT 1 AS found FROM restores WHERE {condition} AND status = 'in_progress'", params, fetch="one"
@@ -256,7 +261,7 @@ def commit(
     # in opposite orders would each wait for the other (PostgreSQL aborts one as a deadlock).
     inserting = sorted(
         (index for index in current if plans[index].document is not None),
-        key=lambda index: (plans[index].project_id, plans[index].server_id, plans[index].checkpoint_item_id),
+        key=lambda index: _insert_order(plans[index]),
     )
     if inserting:
         restores = [_restore_values(plans[index]) for index in inserting]
@@ -297,11 +302,13 @@ def commit(
 
 
 _GROUP_COMMIT_TYPES = (
+    # Each plan: its seed generation, then the restore's columns without status and updated_at.
     ("int8",)
     + ("text",) * 6
     + ("float8",) * 2
     + ("text",)
-    + ("int8", "text", "float8", "text", "text", "text", "text", "text", "text", "int4", "float8")
+    # Each journal row: its seed generation, then the journal's columns.
+    + ("int8", *_JOURNAL_TYPES)
 )
 
 
@@ -316,7 +323,7 @@ def _commit_in_one_call(
     order inside the database: plans sorted by (project, server, backup), one array per column."""
     order = sorted(
         range(len(plans)),
-        key=lambda index: (plans[index].project_id, plans[index].server_id, plans[index].checkpoint_item_id),
+        key=lambda index: _insert_order(plans[index]),
     )
     columns: list[list[Any]] = [[] for _ in range(10)]
     for index in order:
